@@ -1,0 +1,28 @@
+/**
+ * Where things live in a store. One place for every path, so that the pull,
+ * the container side and cleanup agree.
+ *
+ * <root>/skiff.db                       state database (see db.ts)
+ * <root>/blobs/sha256/<hex>             content-addressed blobs: manifests, indexes, configs, compressed layers, exact bytes
+ * <root>/layers/<chainhex>/diff         unpacked layer, overlay-ready (whiteouts as char 0:0, opaque dirs as trusted.overlay.opaque=y)
+ * <root>/layers/l/<link>                symlink → ../<chainhex>/diff (short lowerdir names: overlay options fit one page)
+ * <root>/tmp/                           staging for downloads and unpacks (same filesystem: rename is atomic)
+ * <root>/containers/<id>/               per-container upper/, work/, userdata/ (run side)
+ * <root>/volumes/<name>/_data           named volumes (run side)
+ * <runroot>/locks/                      flock files
+ */
+import { join } from "node:path";
+
+export interface StoreLayout {
+  readonly root: string;
+  readonly runroot: string;
+}
+
+export const blobPath = (s: StoreLayout, digest: string) => join(s.root, "blobs", "sha256", digest.replace(/^sha256:/, ""));
+export const layerDir = (s: StoreLayout, chainId: string) => join(s.root, "layers", chainId.replace(/^sha256:/, ""));
+export const layerDiffDir = (s: StoreLayout, chainId: string) => join(layerDir(s, chainId), "diff");
+export const layerLinkDir = (s: StoreLayout) => join(s.root, "layers", "l");
+export const tmpDir = (s: StoreLayout) => join(s.root, "tmp");
+export const containerDir = (s: StoreLayout, id: string) => join(s.root, "containers", id);
+export const volumeDir = (s: StoreLayout, name: string) => join(s.root, "volumes", name);
+export const lockDir = (s: StoreLayout) => join(s.runroot, "locks");
