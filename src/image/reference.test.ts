@@ -3,7 +3,7 @@ import {
   familiarName, fullName, imageIdPrefix, isFullImageId, isImageIdLike, parseReference, repoName, withDigest, withRegistry, withTag,
 } from "./reference.ts";
 
-const D = `sha256:${"a".repeat(64)}`;
+const D = `sha256:${"a".repeat(64)}` as const;
 
 describe("parseReference", () => {
   test("normalises a short name to docker.io/library with tag latest", () => {
@@ -87,7 +87,7 @@ describe("reference helpers", () => {
     const r = parseReference("busybox");
     expect(repoName(r)).toBe("docker.io/library/busybox");
     expect(fullName(withTag(r, "1.36"))).toBe("docker.io/library/busybox:1.36");
-    expect(fullName(withDigest(r, D as `sha256:${string}`))).toBe(`docker.io/library/busybox@${D}`);
+    expect(fullName(withDigest(r, D))).toBe(`docker.io/library/busybox@${D}`);
     const q = withRegistry(parseReference("alpine"), "quay.io", "alpine");
     expect(q).toMatchObject({ registry: "quay.io", repository: "alpine", shortName: false });
     expect(() => withTag(r, ".bad")).toThrow("invalid reference format");
