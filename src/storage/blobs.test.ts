@@ -1,0 +1,70 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { blobStream, digestOf, hasBlob, putBlobBytes, putBlobStream, readBlob } from "./blobs.ts";
+import { blobPath, tmpDir } from "./layout.ts";
+
+const base = mkdtempSync("/tmp/skiff-blobs-");
+const store = { root: join(base, "root"), runroot: join(base, "run") };
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function chunks(...parts: string[]): AsyncIterable<Uint8Array> {
+  return (async function* () { for (const p of parts) yield new TextEncoder().encode(p); })();
+}
+
+test("putBlobStream stores verified bytes under their digest", async () => {
+  const d = digestOf("hello world");
+  const seen: number[] = [];
+  const info = await putBlobStream(store, d, chunks("hello ", "world"), { size: 11, onProgress: (n) => seen.push(n) });
+  expect(info).toEqual({ digest: d, size: 11 });
+  expect(readBlob(store, d).toString()).toBe("hello world");
+  expect(seen).toEqual([6, 11]);
+  expect(await new Response(blobStream(store, d)).text()).toBe("hello world");
+  expect(readdirSync(tmpDir(store))).toEqual([]);
+});
+
+test("putBlobStream refuses a digest mismatch and leaves no temp file", async () => {
+  const d = digestOf("expected");
+  await expect(putBlobStream(store, d, chunks("other"))).rejects.toThrow(
+    `digest mismatch: expected ${d}, got ${digestOf("other")}`,
+  );
+  expect(existsSync(blobPath(store, d))).toBe(false);
+  expect(readdirSync(tmpDir(store))).toEqual([]);
+});
+
+test("putBlobStream refuses a truncated stream", async () => {
+  const d = digestOf("abcdef");
+  await expect(putBlobStream(store, d, chunks("abc"), { size: 6 })).rejects.toThrow(`blob ${d} truncated: got 3 of 6 bytes`);
+  expect(readdirSync(tmpDir(store))).toEqual([]);
+});
+
+test("putBlobStream removes the temp file when the stream fails", async () => {
+  const d = digestOf("x");
+  const failing = (async function* () { yield new Uint8Array([1]); throw new Error("read ECONNRESET"); })();
+  await expect(putBlobStream(store, d, failing)).rejects.toThrow("ECONNRESET");
+  expect(readdirSync(tmpDir(store))).toEqual([]);
+});
+
+test("putBlobBytes keeps the exact bytes", () => {
+  const bytes = new TextEncoder().encode('{"b":1,  "a":2}');
+  const { digest } = putBlobBytes(store, bytes);
+  expect(readBlob(store, digest)).toEqual(Buffer.from(bytes));
+  expect(() => putBlobBytes(store, bytes, digestOf("nope"))).toThrow("digest mismatch");
+});
+
+test("hasBlob verifies content and removes a corrupt blob", async () => {
+  const { digest } = putBlobBytes(store, new TextEncoder().encode("corrupt me"));
+  expect(await hasBlob(store, digest)).toBe(true);
+  const other = digestOf("never stored");
+  expect(await hasBlob(store, other)).toBe(false);
+  // Simulate corruption written behind our back, as another process would see it.
+  const d2 = digestOf("fresh");
+  writeFileSync(blobPath(store, d2), "stale!");
+  expect(await hasBlob(store, d2)).toBe(false);
+  expect(existsSync(blobPath(store, d2))).toBe(false);
+  expect(await hasBlob(store, digest, { size: 3 })).toBe(false);
+});
+
+test("readBlob of an absent blob is not-found", () => {
+  expect(() => readBlob(store, digestOf("absent"))).toThrow(/blob sha256:[0-9a-f]+ not found/);
+});

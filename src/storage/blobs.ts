@@ -1,0 +1,193 @@
+/**
+ * Content-addressed blobs: `<root>/blobs/sha256/<hex>` holds the exact bytes
+ * whose sha256 is `<hex>` (manifests, indexes and configs as received, never
+ * re-serialised; compressed layers as downloaded).
+ *
+ * Writers stream into `<root>/tmp/<pid>-<rand>` while hashing, check the
+ * digest (and the expected size), fsync and rename into place, so a reader
+ * sees a complete, verified blob or none, and two concurrent writers of the
+ * same blob end with one identical file.
+ *
+ * Existing blobs are verified, not trusted (DESIGN.md): `hasBlob` re-hashes a
+ * blob the first time a process meets it and removes it if it is corrupt, so a
+ * damaged store heals on the next pull. The check is cached per process.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { SkiffError } from "../lib/errors.ts";
+import { blobPath, tmpDir, type StoreLayout } from "./layout.ts";
+
+/** "sha256:<64 hex>" (same shape as image/reference.ts's Digest). */
+export type Digest = `sha256:${string}`;
+
+export interface BlobInfo {
+  readonly digest: Digest;
+  /** Bytes. */
+  readonly size: number;
+}
+
+/** Bytes to hash and write per chunk. */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+const verified = new Set<string>();
+
+function checkDigest(d: string): Digest {
+  if (!/^sha256:[a-f0-9]{64}$/.test(d)) throw new SkiffError("invalid-argument", `invalid digest "${d}"`);
+  return d as Digest;
+}
+
+/** sha256 digest of bytes, "sha256:<hex>". */
+export function digestOf(data: Uint8Array | string): Digest {
+  const h = new Bun.CryptoHasher("sha256");
+  h.update(data);
+  return `sha256:${h.digest("hex")}`;
+}
+
+function tmpName(store: StoreLayout): string {
+  const dir = tmpDir(store);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+}
+
+function mismatch(expected: string, got: string): SkiffError {
+  return new SkiffError("invalid-argument", `digest mismatch: expected ${expected}, got ${got}`);
+}
+
+function install(store: StoreLayout, tmp: string, digest: Digest): string {
+  const dest = blobPath(store, digest);
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+  renameSync(tmp, dest);
+  verified.add(digest);
+  return dest;
+}
+
+/**
+ * Streams `source` into the store as blob `expected`.
+ * `opts.size`: expected length in bytes (from the descriptor); a shorter or
+ * longer stream is an error before the digest is even compared.
+ * `opts.onProgress(bytesSoFar)` is called after each chunk.
+ * @returns the digest and size written
+ * @throws SkiffError invalid-argument `digest mismatch: expected …, got …`;
+ *   `blob sha256:… truncated: got N of M bytes`; the stream's own error (network).
+ *   The temp file is removed in every failure case.
+ */
+export async function putBlobStream(
+  store: StoreLayout,
+  expected: Digest,
+  source: ByteSource,
+  opts: { size?: number; onProgress?: (bytes: number) => void } = {},
+): Promise<BlobInfo> {
+  checkDigest(expected);
+  const tmp = tmpName(store);
+  const fh = await open(tmp, "w", 0o600);
+  const hasher = new Bun.CryptoHasher("sha256");
+  let size = 0;
+  let ok = false;
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      hasher.update(chunk);
+      size += chunk.byteLength;
+      if (opts.size !== undefined && size > opts.size) {
+        throw new SkiffError("invalid-argument", `blob ${expected} too long: more than the ${opts.size} bytes announced`);
+      }
+      // A Uint8Array write may be partial; loop until the chunk is out.
+      let off = 0;
+      while (off < chunk.byteLength) {
+        const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off);
+        off += bytesWritten;
+      }
+      opts.onProgress?.(size);
+    }
+    if (opts.size !== undefined && size < opts.size) {
+      throw new SkiffError("invalid-argument", `blob ${expected} truncated: got ${size} of ${opts.size} bytes`);
+    }
+    const got = `sha256:${hasher.digest("hex")}`;
+    if (got !== expected) throw mismatch(expected, got);
+    await fh.sync();
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) try { unlinkSync(tmp); } catch {}
+  }
+  install(store, tmp, expected);
+  return { digest: expected, size };
+}
+
+/**
+ * Stores `data` as blob `expected` (manifests, configs: the exact bytes).
+ * `expected` undefined → the digest of `data` is used.
+ * @throws SkiffError invalid-argument `digest mismatch: …`
+ */
+export function putBlobBytes(store: StoreLayout, data: Uint8Array, expected?: Digest): BlobInfo {
+  const got = digestOf(data);
+  if (expected !== undefined && checkDigest(expected) !== got) throw mismatch(expected, got);
+  const tmp = tmpName(store);
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch {}
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+  install(store, tmp, got);
+  return { digest: got, size: data.byteLength };
+}
+
+/**
+ * Whether a complete, correct copy of `digest` is in the store.
+ * The first call per process per digest re-hashes the file (about 1 s per GB)
+ * and deletes it if its content no longer matches; later calls only stat.
+ * `opts.size`: the expected size; a different size means absent (and removed).
+ */
+export async function hasBlob(store: StoreLayout, digest: Digest, opts: { size?: number } = {}): Promise<boolean> {
+  const p = blobPath(store, checkDigest(digest));
+  let st;
+  try { st = statSync(p); } catch { return false; }
+  if (opts.size !== undefined && st.size !== opts.size) {
+    try { unlinkSync(p); } catch {}
+    verified.delete(digest);
+    return false;
+  }
+  if (verified.has(digest)) return true;
+  const h = new Bun.CryptoHasher("sha256");
+  for await (const chunk of Bun.file(p).stream()) h.update(chunk);
+  if (`sha256:${h.digest("hex")}` !== digest) {
+    try { unlinkSync(p); } catch {}
+    return false;
+  }
+  verified.add(digest);
+  return true;
+}
+
+/**
+ * The bytes of a stored blob.
+ * @throws SkiffError not-found `blob sha256:… not found`
+ */
+export function readBlob(store: StoreLayout, digest: Digest): Buffer {
+  try {
+    return readFileSync(blobPath(store, checkDigest(digest)));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new SkiffError("not-found", `blob ${digest} not found`);
+    throw e;
+  }
+}
+
+/**
+ * A stream of a stored blob (for unpacking a layer from the store).
+ * @throws SkiffError not-found if absent
+ */
+export function blobStream(store: StoreLayout, digest: Digest): ReadableStream<Uint8Array> {
+  const p = blobPath(store, checkDigest(digest));
+  try { statSync(p); } catch { throw new SkiffError("not-found", `blob ${digest} not found`); }
+  return Bun.file(p).stream();
+}
+
+/** Size in bytes of a stored blob, or undefined if absent. */
+export function blobSize(store: StoreLayout, digest: Digest): number | undefined {
+  try { return statSync(blobPath(store, checkDigest(digest))).size; } catch { return undefined; }
+}
