@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { MediaType, manifestMediaType, parseImageConfig, parseManifest } from "./manifest.ts";
 
-const D = (c: string) => `sha256:${c.repeat(64)}`;
+const D = (c: string): `sha256:${string}` => `sha256:${c.repeat(64)}`;
 const ociManifest = JSON.stringify({
   schemaVersion: 2,
   mediaType: MediaType.ociManifest,
@@ -40,6 +40,6 @@ test("parseManifest reads config and layers and checks their media types", () =>
 
 test("parseImageConfig requires rootfs diff_ids", () => {
   const c = parseImageConfig(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [D("c")] } }));
-  expect(c.rootfs.diff_ids).toEqual([D("c") as `sha256:${string}`]);
+  expect(c.rootfs.diff_ids).toEqual([D("c")]);
   expect(() => parseImageConfig(JSON.stringify({ architecture: "amd64", os: "linux" }))).toThrow(/^invalid image config/);
 });
