@@ -434,7 +434,7 @@ export function isInsecureByDefault(host: string): boolean {
   let h = host;
   const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
   if (v6) h = v6[1]!;
-  else h = h.replace(/:\d+$/, "");
+  else if ((h.match(/:/g) ?? []).length <= 1) h = h.replace(/:\d+$/, "");
   h = h.toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost")) return true;
   if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
