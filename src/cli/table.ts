@@ -8,11 +8,14 @@ type Loader = () => Promise<{ default: Command }>;
 
 export const commandTable: Record<string, Loader> = {
   version: () => import("./commands/version.ts"),
+  pull: () => import("./commands/pull.ts"),
+  "image pull": () => import("./commands/pull.ts"),
 };
 
 /** Top-level names with summaries, for `skiff --help`. */
 export function commandGroups(): [string, string][] {
   return [
     ["version", "Display the skiff version information"],
+    ["pull", "Pull an image from a registry"],
   ];
 }

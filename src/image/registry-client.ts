@@ -53,7 +53,8 @@ export interface ManifestResponse {
   readonly digestHeader?: string;
 }
 
-const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"]);
+// ECONNREFUSED is final: nothing listens, and retrying only delays the error.
+const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "UND_ERR_SOCKET"]);
 
 /** Whether an error from fetch or a body read is worth retrying. */
 export function isTransient(e: unknown): boolean {
@@ -161,9 +162,10 @@ export class RegistryClient {
           this.base = `${scheme}://${this.location}`;
           return;
         }
-        lastErr = `StatusCode: ${res.status}, ${res.statusText}`;
+        lastErr ||= `StatusCode: ${res.status}, ${res.statusText}`;
       } catch (e) {
-        lastErr = describeNetError(e, url);
+        // containers/image reports the HTTPS attempt's error, also when HTTP was tried after it.
+        lastErr ||= describeNetError(e, url);
       }
     }
     throw new SkiffError("runtime", `pinging container registry ${this.registry}: ${lastErr}`);

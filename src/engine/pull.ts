@@ -1,0 +1,399 @@
+/**
+ * `pull`: fetch an image from a registry into the store, as Podman does.
+ *
+ * Order of work, chosen so that a crash at any point leaves nothing visible:
+ * 1. short name → candidates (registries.conf); each candidate's sources
+ *    (mirrors, then the location) are tried in order;
+ * 2. manifest (an index picks the platform's instance; both digests are
+ *    remembered), config: stored as the exact bytes received;
+ * 3. layers: all missing blobs download at once (at most LAYER_CONCURRENCY),
+ *    each verified into the blob store, while layer N is unpacked as soon as
+ *    its blob and layer N-1 are ready (ensureLayer verifies the diffID and
+ *    unpacks once per chain ID, atomically);
+ * 4. the image row last (putImage), so `images` never lists a half-pulled
+ *    image and a killed pull is simply redone by the next one (blobs and
+ *    layers already complete are reused).
+ *
+ * Image ID: hex of the config digest. Size: containers/storage's formula,
+ * checked against `podman image inspect --format {{.Size}}` on the same
+ * image — the layers' uncompressed sizes plus the image's "big data": the
+ * manifest twice (stored under `manifest` and `manifest-<digest>`), the config
+ * and, when pulled through an index, the index once.
+ */
+import type { Database } from "bun:sqlite";
+import { SkiffError, messageOf } from "../lib/errors.ts";
+import type { GlobalOptions } from "./options.ts";
+import type { ImageReference, Digest } from "../image/reference.ts";
+import type { AuthorizeHook, RegistryClient } from "../image/registry-client.ts";
+import type { Credentials } from "../image/auth.ts";
+import type { Descriptor, ImageConfig, ImageManifest } from "../image/manifest.ts";
+import type { StoreLayout } from "../storage/layout.ts";
+
+/** Downloads in flight per pull: enough to fill a fast link, few enough for a small host. */
+const LAYER_CONCURRENCY = 4;
+
+export interface PullOptions {
+  /** "os/arch[/variant]"; conflicts with arch/os/variant. */
+  readonly platform?: string;
+  readonly arch?: string;
+  readonly os?: string;
+  readonly variant?: string;
+  /** @default true */
+  readonly tlsVerify?: boolean;
+  /** "user[:password]" (--creds). */
+  readonly creds?: string;
+  /** auth.json path (--authfile, REGISTRY_AUTH_FILE). */
+  readonly authfile?: string;
+  /** Pull every tag of the repository (-a). */
+  readonly allTags?: boolean;
+  /** Retries of transient network failures. @default 3 */
+  readonly retry?: number;
+  /** First retry delay in ms. @default 200 */
+  readonly retryDelayMs?: number;
+  /** Progress events for the CLI (no printing here). */
+  readonly progress?: (e: PullEvent) => void;
+}
+
+/** What the CLI renders, in Podman's order. Blob digests are full "sha256:…". */
+export type PullEvent =
+  | { readonly type: "resolving"; readonly description: string }
+  | { readonly type: "trying"; readonly ref: string }
+  | { readonly type: "signatures" }
+  | { readonly type: "blob-start"; readonly digest: Digest; readonly size: number }
+  | { readonly type: "blob-progress"; readonly digest: Digest; readonly done: number; readonly size: number }
+  | { readonly type: "blob-done"; readonly digest: Digest; readonly skipped: boolean }
+  | { readonly type: "config"; readonly digest: Digest }
+  | { readonly type: "manifest" }
+  | { readonly type: "storing-signatures" };
+
+export interface PullReport {
+  /** Image ID (64 hex). */
+  readonly id: string;
+  /** Fully qualified names given to the image by this pull. */
+  readonly names: string[];
+  /** Digest of the image manifest (of the index when pulled through one, as Podman's RepoDigest of the pull). */
+  readonly digest: Digest;
+}
+
+interface Ctx {
+  readonly store: StoreLayout;
+  readonly db: Database;
+  readonly opts: PullOptions;
+  readonly emit: (e: PullEvent) => void;
+}
+
+/**
+ * Pulls `input` (as typed: short or qualified, tag or digest).
+ * With `allTags` returns one report per tag, else exactly one.
+ * @throws SkiffError invalid-argument for a bad reference, a bad platform
+ *   choice, a refused manifest or digest mismatch; runtime for registry and
+ *   network failures, in Podman's voice:
+ *   `initializing source docker://h/r:t: reading manifest t in h/r: manifest unknown`
+ */
+export async function pullImage(global: GlobalOptions, input: string, opts: PullOptions = {}): Promise<PullReport[]> {
+  const [{ loadRegistriesConf, resolveShortName, pullSources }, { openDb }, { parseReference, withTag, fullName }] = await Promise.all([
+    import("../image/registries-conf.ts"),
+    import("../storage/db.ts"),
+    import("../image/reference.ts"),
+  ]);
+  const conf = await loadRegistriesConf(global.registriesConf !== undefined ? { registriesConf: global.registriesConf } : {});
+  const ctx: Ctx = {
+    store: { root: global.root, runroot: global.runroot },
+    db: openDb(global.root),
+    opts,
+    emit: opts.progress ?? (() => {}),
+  };
+
+  if (opts.allTags) {
+    const ref = parseReference(input);
+    if (input.includes("@") || input.split("/").pop()!.includes(":")) {
+      throw new SkiffError("invalid-argument", "tag can't be used with --all-tags/-a");
+    }
+    const res = resolveShortName(conf, input);
+    const cand = res.candidates[0] ?? ref;
+    const src = pullSources(conf, cand).at(-1)!;
+    const client = await makeClient(src.ref.registry, src.insecure, src.ref.repository, ctx);
+    const tags = await client.listTags(src.ref.repository).catch((e) => {
+      throw new SkiffError("runtime", `getting repository tags: ${messageOf(e)}`, { cause: e });
+    });
+    const out: PullReport[] = [];
+    for (const tag of tags) out.push(await pullCandidates(ctx, [withTag(cand, tag)], conf, pullSources, fullName));
+    return out;
+  }
+
+  const res = resolveShortName(conf, input);
+  if (res.description) ctx.emit({ type: "resolving", description: res.description });
+  return [await pullCandidates(ctx, res.candidates, conf, pullSources, fullName)];
+}
+
+type Sources = typeof import("../image/registries-conf.ts").pullSources;
+type Conf = Awaited<ReturnType<typeof import("../image/registries-conf.ts").loadRegistriesConf>>;
+
+async function pullCandidates(
+  ctx: Ctx,
+  candidates: readonly ImageReference[],
+  conf: Conf,
+  pullSources: Sources,
+  fullName: (r: ImageReference) => string,
+): Promise<PullReport> {
+  const errors: string[] = [];
+  for (const cand of candidates) {
+    ctx.emit({ type: "trying", ref: fullName(cand) });
+    let lastErr: unknown;
+    for (const src of pullSources(conf, cand)) {
+      try {
+        return await pullFrom(ctx, cand, src.ref, src.insecure, fullName);
+      } catch (e) {
+        lastErr = e;
+        // A verification failure is not cured by another source of the same name.
+        if (e instanceof SkiffError && e.kind === "invalid-argument") throw e;
+      }
+    }
+    if (candidates.length === 1) throw lastErr;
+    errors.push(messageOf(lastErr));
+  }
+  throw new SkiffError("runtime", `${errors.length} errors occurred while pulling: ${errors.map((m) => `* ${m}`).join("; ")}`);
+}
+
+async function makeClient(registry: string, insecure: boolean, repo: string, ctx: Ctx): Promise<RegistryClient> {
+  const { RegistryClient } = await import("../image/registry-client.ts");
+  return new RegistryClient({
+    registry,
+    insecure,
+    tlsVerify: ctx.opts.tlsVerify ?? true,
+    authorize: await authorizeHook(registry, repo, ctx.opts, insecure || ctx.opts.tlsVerify === false),
+    retries: ctx.opts.retry ?? 3,
+    retryDelayMs: ctx.opts.retryDelayMs ?? 200,
+  });
+}
+
+/**
+ * Answers a registry's challenge with the credentials Podman would use:
+ * `--creds`, else auth.json (`--authfile`, $REGISTRY_AUTH_FILE, the default
+ * files). Bearer → a token for the scope from the realm (anonymous when
+ * there are no credentials); Basic → the credentials themselves.
+ * @throws SkiffError invalid-argument for a malformed --creds
+ */
+async function authorizeHook(registry: string, repo: string, opts: PullOptions, skipVerify: boolean): Promise<AuthorizeHook> {
+  const [{ getCredentials }, ra] = await Promise.all([import("../image/auth.ts"), import("../image/registry-auth.ts")]);
+  let creds: Credentials | undefined;
+  if (opts.creds !== undefined) {
+    if (opts.creds === "") throw new SkiffError("invalid-argument", "credentials can't be empty");
+    const i = opts.creds.indexOf(":");
+    creds = i === -1 ? { username: opts.creds, password: "" } : { username: opts.creds.slice(0, i), password: opts.creds.slice(i + 1) };
+  } else {
+    creds = getCredentials(registry, repo, opts.authfile !== undefined ? { authfile: opts.authfile } : {});
+  }
+  return async (header, scope) => {
+    const challenges = ra.parseWwwAuthenticate(header);
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) return `Bearer ${(await ra.fetchBearerToken(bearer, creds, [scope], { skipVerify })).token}`;
+    if (challenges.some((c) => c.scheme === "basic") && creds) return ra.basicAuthHeader(creds);
+    return undefined;
+  };
+}
+
+/** Pulls `source` (the endpoint actually contacted), naming the image after `name` (what the user asked for). */
+async function pullFrom(
+  ctx: Ctx,
+  name: ImageReference,
+  source: ImageReference,
+  insecure: boolean,
+  fullName: (r: ImageReference) => string,
+): Promise<PullReport> {
+  const m = await import("../image/manifest.ts");
+  const { chooseInstance } = await import("../image/platform.ts");
+  const blobs = await import("../storage/blobs.ts");
+  const { putImage } = await import("../storage/images.ts");
+  const { store, db, emit } = ctx;
+  const repo = source.repository;
+  const transportName = `docker://${fullName(name)}`;
+  let client: RegistryClient;
+  let manifestBytes: Uint8Array;
+  let manifestType: string;
+  let manifestDigest: Digest;
+  const digests: Digest[] = [];
+  let indexBytes = 0;
+  try {
+    client = await makeClient(source.registry, insecure, repo, ctx);
+    const reference = source.digest ?? source.tag ?? "latest";
+    const top = await client.getManifest(repo, reference);
+    manifestType = m.manifestMediaType(top.bytes, top.contentType);
+    manifestBytes = top.bytes;
+    manifestDigest = blobs.digestOf(top.bytes);
+    if (source.digest && manifestDigest !== source.digest) {
+      throw new SkiffError("invalid-argument", `digest mismatch: expected ${source.digest}, got ${manifestDigest}`);
+    }
+    if (m.isIndexType(manifestType)) {
+      const index = m.parseManifest(top.bytes, manifestType);
+      if (index.kind !== "index") throw new SkiffError("invalid-argument", "invalid manifest list");
+      const choice = chooseInstance(index.manifests, platformChoice(ctx.opts), transportName);
+      blobs.putBlobBytes(store, top.bytes, manifestDigest);
+      digests.push(manifestDigest);
+      indexBytes = top.bytes.byteLength;
+      const inst = await client.getManifest(repo, choice.digest);
+      manifestDigest = blobs.digestOf(inst.bytes);
+      if (manifestDigest !== choice.digest) {
+        throw new SkiffError("invalid-argument", `digest mismatch: expected ${choice.digest}, got ${manifestDigest}`);
+      }
+      manifestType = m.manifestMediaType(inst.bytes, inst.contentType);
+      if (m.isIndexType(manifestType)) throw new SkiffError("invalid-argument", "nested manifest lists are not supported");
+      manifestBytes = inst.bytes;
+    }
+  } catch (e) {
+    throw new SkiffError(e instanceof SkiffError ? e.kind : "runtime", `initializing source ${transportName}: ${messageOf(e)}`, { cause: e });
+  }
+  const manifest = m.parseManifest(manifestBytes, manifestType) as ImageManifest;
+  digests.push(manifestDigest);
+
+  emit({ type: "signatures" });
+  // Config first: small, and it carries the diffIDs the layers are checked against.
+  const configBytes = await fetchSmallBlob(ctx, client, repo, manifest.config);
+  const config: ImageConfig = m.parseImageConfig(configBytes);
+  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new SkiffError(
+      "invalid-argument",
+      `image config has ${config.rootfs.diff_ids.length} diff_ids but the manifest lists ${manifest.layers.length} layers`,
+    );
+  }
+  const id = manifest.config.digest.slice("sha256:".length);
+
+  const { topLayer, layersSize } = await storeLayers(ctx, client, repo, manifest.layers, config.rootfs.diff_ids);
+  emit({ type: "config", digest: manifest.config.digest });
+  emit({ type: "manifest" });
+  blobs.putBlobBytes(store, manifestBytes, manifestDigest);
+  const size = layersSize + 2 * manifestBytes.byteLength + configBytes.byteLength + indexBytes;
+  const names = [fullName(name)];
+  putImage(
+    db,
+    { id, topLayer, manifestDigest, manifestMediaType: manifestType, digests, size, created: m.createdMs(config) },
+    names,
+  );
+  emit({ type: "storing-signatures" });
+  return { id, names, digest: digests[0]! };
+}
+
+function platformChoice(o: PullOptions): { platform?: string; os?: string; arch?: string; variant?: string } {
+  return {
+    ...(o.platform !== undefined ? { platform: o.platform } : {}),
+    ...(o.os !== undefined ? { os: o.os } : {}),
+    ...(o.arch !== undefined ? { arch: o.arch } : {}),
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
+  };
+}
+
+/** Fetches a config into the blob store (reused if present and valid) and returns its bytes. */
+async function fetchSmallBlob(ctx: Ctx, client: RegistryClient, repo: string, d: Descriptor): Promise<Uint8Array> {
+  const blobs = await import("../storage/blobs.ts");
+  if (!(await blobs.hasBlob(ctx.store, d.digest, { size: d.size }))) {
+    await downloadBlob(ctx, client, repo, d, false);
+  }
+  return blobs.readBlob(ctx.store, d.digest);
+}
+
+/**
+ * Downloads one blob into the store, verified. A transient failure mid-body
+ * (connection reset) restarts the download, up to the retry count.
+ */
+async function downloadBlob(ctx: Ctx, client: RegistryClient, repo: string, d: Descriptor, progress: boolean): Promise<void> {
+  const { putBlobStream } = await import("../storage/blobs.ts");
+  const { isTransient } = await import("../image/registry-client.ts");
+  const max = ctx.opts.retry ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await client.getBlob(repo, d.digest);
+      await putBlobStream(ctx.store, d.digest, res.body ?? new ReadableStream(), {
+        size: d.size,
+        ...(progress ? { onProgress: (done: number) => ctx.emit({ type: "blob-progress", digest: d.digest, done, size: d.size }) } : {}),
+      });
+      return;
+    } catch (e) {
+      if (attempt >= max || !isTransient(e)) {
+        throw new SkiffError(e instanceof SkiffError ? e.kind : "runtime", `copying blob ${d.digest}: ${messageOf(e)}`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, (ctx.opts.retryDelayMs ?? 200) << attempt));
+    }
+  }
+}
+
+/**
+ * Downloads missing layer blobs in parallel and unpacks them in order.
+ * @returns the top layer's chain ID (null without layers) and the sum of the
+ *   layers' uncompressed sizes
+ */
+async function storeLayers(
+  ctx: Ctx,
+  client: RegistryClient,
+  repo: string,
+  layers: readonly Descriptor[],
+  diffIds: readonly Digest[],
+): Promise<{ topLayer: Digest | null; layersSize: number }> {
+  const { ensureLayer, chainIdOf, getLayer } = await import("../storage/layers.ts");
+  const blobs = await import("../storage/blobs.ts");
+  const { store, db, emit } = ctx;
+
+  // Which layers are already unpacked (by chain ID): their blobs are not needed.
+  const chainIds: Digest[] = [];
+  let parent: Digest | null = null;
+  for (const diffId of diffIds) {
+    parent = chainIdOf(parent, diffId);
+    chainIds.push(parent);
+  }
+  const present = chainIds.map((c) => getLayer(db, c) !== undefined);
+
+  // Start every needed download now, LAYER_CONCURRENCY at a time, in layer order.
+  let next = 0;
+  const gates = layers.map(() => {
+    let open!: () => void;
+    const p = new Promise<void>((r) => (open = r));
+    return { p, open };
+  });
+  const fetchOne = async (i: number): Promise<void> => {
+    const d = layers[i]!;
+    if (present[i] || (await blobs.hasBlob(store, d.digest, { size: d.size }))) {
+      emit({ type: "blob-done", digest: d.digest, skipped: true });
+      return;
+    }
+    emit({ type: "blob-start", digest: d.digest, size: d.size });
+    await downloadBlob(ctx, client, repo, d, true);
+  };
+  const results: (Promise<void> | undefined)[] = layers.map(() => undefined);
+  const worker = async (): Promise<void> => {
+    while (next < layers.length) {
+      const i = next++;
+      const p = fetchOne(i);
+      results[i] = p;
+      gates[i]!.open();
+      await p;
+    }
+  };
+  const workers = Array.from({ length: Math.min(LAYER_CONCURRENCY, layers.length) }, worker);
+  // Failed downloads surface through `results`; keep the workers' rejections from going unhandled.
+  const allWorkers = Promise.all(workers);
+  allWorkers.catch(() => {});
+
+  let layersSize = 0;
+  parent = null;
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      await gates[i]!.p;
+      await results[i];
+      const d = layers[i]!;
+      const rec = await ensureLayer(store, db, {
+        parent,
+        diffId: diffIds[i]!,
+        compressedDigest: d.digest,
+        compressedSize: d.size,
+        mediaType: d.mediaType,
+        open: () => blobs.blobStream(store, d.digest),
+      });
+      if (!present[i]) emit({ type: "blob-done", digest: d.digest, skipped: false });
+      layersSize += rec.uncompressedSize;
+      parent = rec.chainId;
+    }
+  } finally {
+    // Do not leave downloads running behind a failure (they would write after we return).
+    await allWorkers.catch(() => {});
+  }
+  return { topLayer: parent, layersSize };
+}
