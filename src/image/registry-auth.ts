@@ -230,3 +230,28 @@ export async function checkCredentials(host: string, creds: Credentials, opts: E
   if (res.status === 401) throw new SkiffError("invalid-argument", "invalid username/password");
   throw new SkiffError("runtime", `Get "${ep.baseUrl}/v2/": unexpected status ${res.status}`);
 }
+
+/**
+ * An authorization hook for the registry client: given a 401's raw
+ * `WWW-Authenticate` header and the scope being accessed
+ * ("repository:library/busybox:pull"), returns the `Authorization` value —
+ * `Bearer <token>` from the realm (anonymous when `creds` is undefined) or
+ * `Basic …` — or undefined when there is nothing to offer (Basic without
+ * credentials, unknown scheme).
+ * @throws as `fetchBearerToken` (e.g. "invalid username/password")
+ */
+export function authorizerFor(
+  creds: Credentials | undefined,
+  opts: TokenOptions = {},
+): (challenge: string, scope: string) => Promise<string | undefined> {
+  return async (header, scope) => {
+    const challenges = parseWwwAuthenticate(header);
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) {
+      const scopes = scope ? [scope] : bearer.params.scope ? [bearer.params.scope] : [];
+      return `Bearer ${(await fetchBearerToken(bearer, creds, scopes, opts)).token}`;
+    }
+    if (challenges.some((c) => c.scheme === "basic")) return creds ? basicAuthHeader(creds) : undefined;
+    return undefined;
+  };
+}
