@@ -10,6 +10,18 @@ export const commandTable: Record<string, Loader> = {
   version: () => import("./commands/version.ts"),
   pull: () => import("./commands/pull.ts"),
   "image pull": () => import("./commands/pull.ts"),
+  tag: () => import("./commands/tag.ts"),
+  "image tag": () => import("./commands/tag.ts"),
+  untag: () => import("./commands/untag.ts"),
+  "image untag": () => import("./commands/untag.ts"),
+  rmi: () => import("./commands/rmi.ts"),
+  "image rm": () => import("./commands/rmi.ts"),
+  "image prune": () => import("./commands/image-prune.ts"),
+  "image exists": () => import("./commands/image-exists.ts"),
+  save: () => import("./commands/save.ts"),
+  "image save": () => import("./commands/save.ts"),
+  load: () => import("./commands/load.ts"),
+  "image load": () => import("./commands/load.ts"),
 };
 
 /** Top-level names with summaries, for `skiff --help`. */
@@ -17,5 +29,10 @@ export function commandGroups(): [string, string][] {
   return [
     ["version", "Display the skiff version information"],
     ["pull", "Pull an image from a registry"],
+    ["tag", "Add an additional name to a local image"],
+    ["untag", "Remove a name from a local image"],
+    ["rmi", "Removes one or more images from local storage"],
+    ["save", "Save image(s) to an archive"],
+    ["load", "Load image(s) from a tar archive"],
   ];
 }

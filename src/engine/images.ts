@@ -17,6 +17,7 @@ import {
 import { findLocalImage, resolveLocalImage } from "../storage/image-lookup.ts";
 import { parseReference, fullName } from "../image/reference.ts";
 import { MediaType, parseImageConfig, type ImageConfig } from "../image/manifest.ts";
+import { removeUnreferencedLayers } from "../storage/layers.ts";
 
 /** An opened store: database plus paths. */
 export interface ImageStore {
@@ -513,17 +514,9 @@ export interface RemoveImagesReport {
   exitCode: number;
 }
 
-/** Deletes layers no image uses any more (layers.ts's GC once it exists). */
+/** Deletes layers no image uses any more. */
 async function collectLayers(store: ImageStore): Promise<void> {
-  try {
-    // A computed specifier: layers.ts lands separately (switch to a static import then).
-    const spec = "../storage/layers.ts";
-    const mod = (await import(spec)) as { removeUnreferencedLayers?: (s: StoreLayout, db: Database) => unknown };
-    await mod.removeUnreferencedLayers?.(store.layout, store.db);
-  } catch (e) {
-    // Only a missing module is tolerated: layers.ts lands separately.
-    if (!/Cannot find module|ENOENT/.test(String((e as Error).message))) throw e;
-  }
+  await removeUnreferencedLayers(store.layout, store.db);
 }
 
 /**
