@@ -381,7 +381,12 @@ class Extractor {
 
   /** Hardlink: target inside this layer, or copied up from the first lower layer that has it. */
   private hardlink(abs: string, e: TarEntry): void {
-    const tparts = cleanEntryPath(e.linkname, e.name);
+    let tparts: string[];
+    try {
+      tparts = cleanEntryPath(e.linkname);
+    } catch {
+      throw refuse(e.name, `hardlink target ${JSON.stringify(e.linkname)} escapes the rootfs`);
+    }
     if (tparts.length === 0) throw refuse(e.name, `hardlink target "${e.linkname}" is a directory`);
     const tbase = tparts[tparts.length - 1]!;
     const tdirParts = tparts.slice(0, -1);
