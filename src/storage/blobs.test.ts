@@ -68,3 +68,13 @@ test("hasBlob verifies content and removes a corrupt blob", async () => {
 test("readBlob of an absent blob is not-found", () => {
   expect(() => readBlob(store, digestOf("absent"))).toThrow(/blob sha256:[0-9a-f]+ not found/);
 });
+
+test("a temp blob left by a dead writer is swept", async () => {
+  const s2 = { root: join(base, "root2"), runroot: join(base, "run2") };
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(tmpDir(s2), { recursive: true });
+  // pid 2^22+1 cannot exist (pid_max ≤ 4194304).
+  writeFileSync(join(tmpDir(s2), "blob-4194305-1-abc"), "partial");
+  putBlobBytes(s2, new TextEncoder().encode("x"));
+  expect(readdirSync(tmpDir(s2))).toEqual([]);
+});

@@ -3,7 +3,7 @@
  * whose sha256 is `<hex>` (manifests, indexes and configs as received, never
  * re-serialised; compressed layers as downloaded).
  *
- * Writers stream into `<root>/tmp/<pid>-<rand>` while hashing, check the
+ * Writers stream into `<root>/tmp/blob-<pid>-<start>-<rand>` while hashing, check the
  * digest (and the expected size), fsync and rename into place, so a reader
  * sees a complete, verified blob or none, and two concurrent writers of the
  * same blob end with one identical file.
@@ -12,7 +12,7 @@
  * blob the first time a process meets it and removes it if it is corrupt, so a
  * damaged store heals on the next pull. The check is cached per process.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { SkiffError } from "../lib/errors.ts";
@@ -44,10 +44,42 @@ export function digestOf(data: Uint8Array | string): Digest {
   return `sha256:${h.digest("hex")}`;
 }
 
+/** Field 22 of /proc/PID/stat (start time in clock ticks): with the pid, a process identity. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let selfStart: string | undefined;
+const swept = new Set<string>();
+
+/**
+ * Removes temp blobs left by writers that died (kill -9 mid-download): named
+ * `blob-<pid>-<start time>-…`, stale when that process no longer exists.
+ * Once per store per process.
+ */
+function sweepStaleTemps(dir: string): void {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    const m = /^blob-(\d+)-(\d+)-/.exec(n);
+    if (!m || startTimeOf(Number(m[1])) === m[2]) continue;
+    try { unlinkSync(join(dir, n)); } catch {}
+  }
+}
+
 function tmpName(store: StoreLayout): string {
   const dir = tmpDir(store);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return join(dir, `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  sweepStaleTemps(dir);
+  selfStart ??= startTimeOf(process.pid) ?? "0";
+  return join(dir, `blob-${process.pid}-${selfStart}-${Math.random().toString(36).slice(2, 10)}`);
 }
 
 function mismatch(expected: string, got: string): SkiffError {
