@@ -8,6 +8,8 @@ type Loader = () => Promise<{ default: Command }>;
 
 export const commandTable: Record<string, Loader> = {
   version: () => import("./commands/version.ts"),
+  login: () => import("./commands/login.ts"),
+  logout: () => import("./commands/logout.ts"),
   pull: () => import("./commands/pull.ts"),
   "image pull": () => import("./commands/pull.ts"),
   tag: () => import("./commands/tag.ts"),
@@ -28,6 +30,8 @@ export const commandTable: Record<string, Loader> = {
 export function commandGroups(): [string, string][] {
   return [
     ["version", "Display the skiff version information"],
+    ["login", "Log in to a container registry"],
+    ["logout", "Log out of a container registry"],
     ["pull", "Pull an image from a registry"],
     ["tag", "Add an additional name to a local image"],
     ["untag", "Remove a name from a local image"],

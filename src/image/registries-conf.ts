@@ -463,6 +463,18 @@ function rewrite(ref: ImageReference, prefix: string, location: string): ImageRe
   return makeReference({ registry: name.slice(0, slash), repository: name.slice(slash + 1), tag: ref.tag, digest: ref.digest });
 }
 
+/**
+ * The [[registry]] entry with the longest prefix matching `name`
+ * ("host[:port][/path]", no tag), or undefined.
+ */
+export function findRegistry(conf: RegistriesConf, name: string): RegistryConfig | undefined {
+  let best: RegistryConfig | undefined;
+  for (const r of conf.registries) {
+    if (matchesPrefix(name, r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
+  }
+  return best;
+}
+
 export interface Endpoint {
   /** The reference to fetch there (registry = the host to contact). */
   readonly ref: ImageReference;
@@ -489,11 +501,7 @@ export interface RegistryAccess {
  * for blocked registries: see `pullSources`.
  */
 export function registryFor(conf: RegistriesConf, ref: ImageReference): RegistryAccess {
-  const name = repoName(ref);
-  let best: RegistryConfig | undefined;
-  for (const r of conf.registries) {
-    if (matchesPrefix(name, r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
-  }
+  const best = findRegistry(conf, repoName(ref));
   const mk = (r: ImageReference, insecure: boolean, mirror: boolean): Endpoint =>
     ({ ref: r, insecure: insecure || isInsecureByDefault(r.registry), mirror });
   if (!best) return { config: undefined, location: mk(ref, false, false), blocked: false, mirrors: [] };
