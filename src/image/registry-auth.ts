@@ -89,8 +89,19 @@ export interface PingReport {
   readonly challenges: readonly Challenge[];
 }
 
-function describeFetchError(e: unknown): string {
-  const err = e as { code?: string; message?: string };
+/** Bun's fetch errors in the words Podman (Go's net/http) uses for the same failures. */
+function describeFetchError(e: unknown, url?: string): string {
+  const err = e as { code?: string; message?: string; name?: string };
+  const host = url ? new URL(url).host : "";
+  switch (err.code) {
+    case "ECONNREFUSED": case "ConnectionRefused": return `dial tcp ${host}: connect: connection refused`;
+    case "ENOTFOUND": case "EAI_NONAME": return `dial tcp: lookup ${host.replace(/:\d+$/, "")}: no such host`;
+    case "EPROTO": return "http: server gave HTTP response to HTTPS client";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT": case "SELF_SIGNED_CERT_IN_CHAIN": case "UNABLE_TO_VERIFY_LEAF_SIGNATURE": case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return "tls: failed to verify certificate: x509: certificate signed by unknown authority";
+    case "ERR_TLS_CERT_ALTNAME_INVALID": return `tls: failed to verify certificate: x509: certificate is not valid for ${host}`;
+  }
+  if (err.name === "TimeoutError") return "i/o timeout";
   return err.code ? `${err.message ?? String(e)} (${err.code})` : (err.message ?? String(e));
 }
 
@@ -114,7 +125,7 @@ export async function pingRegistry(host: string, opts: EndpointOptions = {}): Pr
       const header = res.headers.get("www-authenticate");
       return { endpoint: ep, status: res.status, challenges: header ? parseWwwAuthenticate(header) : [] };
     } catch (e) {
-      last = new SkiffError("runtime", `pinging container registry ${host}: Get "${url}": ${describeFetchError(e)}`, { cause: e });
+      last = new SkiffError("runtime", `pinging container registry ${host}: Get "${url}": ${describeFetchError(e, url)}`, { cause: e });
     }
   }
   throw last;
@@ -163,7 +174,7 @@ export async function fetchBearerToken(
   try {
     res = await fetch(url, fetchInit({ skipVerify: opts.skipVerify === true }, { headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) }));
   } catch (e) {
-    throw new SkiffError("runtime", `getting bearer token from "${realm}": ${describeFetchError(e)}`, { cause: e });
+    throw new SkiffError("runtime", `getting bearer token from "${realm}": ${describeFetchError(e, url.href)}`, { cause: e });
   }
   const text = await res.text();
   if (res.status === 401 && creds) throw new SkiffError("invalid-argument", "invalid username/password");
@@ -224,7 +235,7 @@ export async function checkCredentials(host: string, creds: Credentials, opts: E
     res = await fetch(`${ep.baseUrl}/v2/`, fetchInit(ep, { headers: { Authorization: authorization }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) }));
     await res.arrayBuffer();
   } catch (e) {
-    throw new SkiffError("runtime", `Get "${ep.baseUrl}/v2/": ${describeFetchError(e)}`, { cause: e });
+    throw new SkiffError("runtime", `Get "${ep.baseUrl}/v2/": ${describeFetchError(e, ep.baseUrl)}`, { cause: e });
   }
   if (res.status === 200) return ep;
   if (res.status === 401) throw new SkiffError("invalid-argument", "invalid username/password");
