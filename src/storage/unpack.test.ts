@@ -14,7 +14,7 @@ const isRoot = process.getuid?.() === 0;
 const base = mkdtempSync(join(tmpdir(), "skiff-unpack-test-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-type Entry = Partial<Headers> & { name: string; body?: string | Buffer };
+type Entry = Partial<Headers> & { name: string; body?: string | Buffer; pax?: Record<string, string> };
 
 /** Builds a tar with tar-stream's packer. */
 async function mkTar(entries: Entry[]): Promise<Buffer> {
@@ -26,9 +26,9 @@ async function mkTar(entries: Entry[]): Promise<Buffer> {
     p.on("error", rej);
   });
   for (const { body, ...h } of entries) {
-    const header: Headers = { mode: h.type === "directory" ? 0o755 : 0o644, mtime: new Date(1_600_000_000_000), uid: 0, gid: 0, ...h };
-    if (body !== undefined) p.entry(header, body);
-    else p.entry(header);
+    const header = { mode: h.type === "directory" ? 0o755 : 0o644, mtime: new Date(1_600_000_000_000), uid: 0, gid: 0, ...h };
+    if (body !== undefined) p.entry(header as Headers, body);
+    else p.entry(header as Headers);
   }
   p.finalize();
   await done;
