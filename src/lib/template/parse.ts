@@ -75,7 +75,12 @@ type Item = { text: string } | { pos: number; toks: Tok[] };
 
 const KEYWORDS = new Set(["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"]);
 const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\r" || c === "\n";
-const isAlnum = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{Nd}_]/u.test(c);
+function isAlnum(c: string | undefined): boolean {
+  if (c === undefined) return false;
+  const n = c.charCodeAt(0);
+  if (n < 0x80) return (n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || n === 95;
+  return /[\p{L}\p{Nd}]/u.test(c);
+}
 
 /** Unquotes a Go interpreted string literal (text includes the quotes). */
 function unquote(text: string, fail: (msg: string) => never): string {
