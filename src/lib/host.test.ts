@@ -51,3 +51,22 @@ test("flock excludes a second holder and is released", async () => {
     await host.flock(b, host.LOCK_EX, 100);
   } finally { closeSync(a); closeSync(b); rmSync(d, { recursive: true }); }
 });
+
+test("connectUnix connects to a unix socket and reports ENOENT for a missing one", async () => {
+  const d = mkdtempSync(join(tmpdir(), "skiff-host-"));
+  const path = join(d, "s");
+  let got = "";
+  const server = Bun.listen({ unix: path, socket: { data(_s, data) { got += data.toString(); } } });
+  try {
+    const fd = host.socket(host.AF_UNIX, 1 /* SOCK_STREAM */);
+    host.connectUnix(fd, path);
+    const { writeSync } = await import("node:fs");
+    writeSync(fd, "hi");
+    closeSync(fd);
+    for (let i = 0; i < 100 && got !== "hi"; i++) await Bun.sleep(5);
+    expect(got).toBe("hi");
+    const fd2 = host.socket(host.AF_UNIX, host.SOCK_SEQPACKET);
+    expect(() => host.connectUnix(fd2, join(d, "absent"))).toThrow(/connect .*ENOENT/);
+    closeSync(fd2);
+  } finally { server.stop(true); rmSync(d, { recursive: true }); }
+});

@@ -201,3 +201,27 @@ export function socket(domain: number, type: number, protocol = 0): number {
 export function shutdown(fd: number, how: number): void {
   check(load().shutdown(fd, how), "shutdown", `fd ${fd}`);
 }
+
+let connectFn: ((fd: number, addr: unknown, len: number) => number) | undefined;
+
+/**
+ * connect(2) of a socket fd to an AF_UNIX path (e.g. conmon's SOCK_SEQPACKET
+ * attach socket). The path must fit sun_path (107 bytes + NUL): to reach a
+ * longer one, open its folder and pass `/proc/self/fd/<dirfd>/<name>`.
+ * @throws HostError (ECONNREFUSED, ENOENT, …); SkiffError invalid-argument when the path is too long
+ */
+export function connectUnix(fd: number, path: string): void {
+  const l = load();
+  if (!connectFn) {
+    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+    connectFn = dlopen("libc.so.6", { connect: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 } })
+      .symbols.connect as unknown as typeof connectFn;
+  }
+  void l;
+  const p = Buffer.from(path);
+  if (p.length > 107) throw new SkiffError("invalid-argument", `unix socket path "${path}" is longer than 107 bytes`);
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  p.copy(addr, 2);
+  check(connectFn!(fd, addr, 110), "connect", `"${path}"`);
+}

@@ -26,3 +26,21 @@ export const tmpDir = (s: StoreLayout) => join(s.root, "tmp");
 export const containerDir = (s: StoreLayout, id: string) => join(s.root, "containers", id);
 export const volumeDir = (s: StoreLayout, name: string) => join(s.root, "volumes", name);
 export const lockDir = (s: StoreLayout) => join(s.runroot, "locks");
+
+// Container side (run): the persistent part under <root>/containers/<id>/,
+// the volatile part (bundle, attach socket, exit files, runtime state) under <runroot>.
+/** <root>/containers/<id>/upper and /work: the overlay's writable layer. */
+export const containerUpperDir = (s: StoreLayout, id: string) => join(containerDir(s, id), "upper");
+export const containerWorkDir = (s: StoreLayout, id: string) => join(containerDir(s, id), "work");
+/** <root>/containers/<id>/merged: mount point of the rootfs. */
+export const containerMergedDir = (s: StoreLayout, id: string) => join(containerDir(s, id), "merged");
+/** <root>/containers/<id>/userdata: logs and files kept across restarts. */
+export const containerUserdataDir = (s: StoreLayout, id: string) => join(containerDir(s, id), "userdata");
+/** <runroot>/containers/<id>: the OCI bundle (config.json, pidfile, conmon's attach socket, ctl and winsz fifos). */
+export const containerBundleDir = (s: StoreLayout, id: string) => join(s.runroot, "containers", id);
+/** <runroot>/exits/<id>: exit files written by conmon. */
+export const exitDir = (s: StoreLayout) => join(s.runroot, "exits");
+/** <runroot>/s: conmon's --socket-dir-path (kept short: sun_path is 108 bytes). */
+export const socketDir = (s: StoreLayout) => join(s.runroot, "s");
+/** <runroot>/crun: the OCI runtime's --root (its state, apart from Podman's). */
+export const runtimeStateDir = (s: StoreLayout) => join(s.runroot, "runtime");

@@ -1,0 +1,471 @@
+/**
+ * Container operations behind run, create, start, stop, kill, restart, rm,
+ * ps, logs, exec, wait, inspect, pause/unpause, rename, exists, prune and
+ * `container cleanup`: options in, reports out, no printing (the foreground
+ * attach writes through the callbacks it is given).
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import { SkiffError } from "../lib/errors.ts";
+import type { GlobalOptions } from "./options.ts";
+import type { ContainerSpec } from "../spec/container-spec.ts";
+import type { ImageConfig } from "../image/manifest.ts";
+import type { LifecycleContext } from "../core/lifecycle.ts";
+import type { ContainerConfig, ContainerRecord, ContainerState } from "../core/types.ts";
+import type { AttachSession } from "../oci/attach.ts";
+
+/** The argv that re-runs this skiff (compiled binary, or bun + script). */
+export function skiffExecutable(): string[] {
+  const main = Bun.main;
+  if (main.startsWith("/$bunfs") || main.startsWith("B:/~BUN")) return [process.execPath];
+  return [process.execPath, main];
+}
+
+/** Opens the store for container operations. */
+export async function lifecycleContext(g: GlobalOptions): Promise<LifecycleContext> {
+  const { containerDb } = await import("../core/store.ts");
+  return {
+    store: { root: g.root, runroot: g.runroot },
+    db: containerDb(g.root),
+    skiffArgv: [...skiffExecutable(), "--root", g.root, "--runroot", g.runroot, "--log-level", g.logLevel],
+    logLevel: g.logLevel,
+  };
+}
+
+const ADJ = ["admiring", "brave", "busy", "clever", "eager", "focused", "gallant", "happy", "jolly", "keen", "lucid", "nifty", "quirky", "serene", "stoic", "vibrant", "wizardly", "zen"];
+const NOUN = ["albattani", "bell", "curie", "darwin", "euler", "fermi", "galileo", "hopper", "joliot", "kepler", "lovelace", "newton", "pascal", "ritchie", "tesla", "turing", "wozniak", "yalow"];
+
+function randomName(taken: (n: string) => boolean): string {
+  for (let i = 0; ; i++) {
+    const a = ADJ[randomBytes(1)[0]! % ADJ.length]!;
+    const b = NOUN[randomBytes(1)[0]! % NOUN.length]!;
+    const n = i < 10 ? `${a}_${b}` : `${a}_${b}${i}`;
+    if (!taken(n)) return n;
+  }
+}
+
+export interface CreateOptions {
+  /** Pull progress (run/create print it on stderr). */
+  readonly pullProgress?: (e: unknown) => void;
+}
+
+export interface CreateReport {
+  readonly id: string;
+  readonly name: string;
+  readonly warnings: string[];
+}
+
+async function ensureImage(g: GlobalOptions, spec: ContainerSpec, opts: CreateOptions) {
+  const [{ openDb }, { findLocalImage }] = await Promise.all([import("../storage/db.ts"), import("../storage/image-lookup.ts")]);
+  const db = openDb(g.root);
+  const policy = spec.pull ?? "missing";
+  let img = policy === "always" ? undefined : findLocalImage(db, spec.image);
+  if (!img || policy === "newer") {
+    if (policy === "never") throw new SkiffError("not-found", `${spec.image}: image not known`);
+    const { pullImage } = await import("./pull.ts");
+    try {
+      const [r] = await pullImage(g, spec.image, {
+        ...(spec.tlsVerify !== undefined ? { tlsVerify: spec.tlsVerify } : {}),
+        ...(spec.authfile !== undefined ? { authfile: spec.authfile } : {}),
+        ...(spec.platform !== undefined ? { platform: spec.platform } : {}),
+        ...(opts.pullProgress ? { progress: opts.pullProgress } : {}),
+      });
+      const { getImage } = await import("../storage/images.ts");
+      img = r ? getImage(db, r.id) : undefined;
+    } catch (e) {
+      if (!img) throw e;
+    }
+    if (!img) throw new SkiffError("not-found", `${spec.image}: image not known`);
+  }
+  return img;
+}
+
+/**
+ * Creates a container from a spec: the image is found or pulled (per
+ * spec.pull), the runtime spec generated, the record saved as
+ * "configured".
+ * @throws SkiffError invalid-argument for a bad spec; not-found for a missing image; conflict for a name in use
+ */
+export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerSpec, opts: CreateOptions = {}): Promise<CreateReport> {
+  const { validateSpec } = await import("../spec/container-spec.ts");
+  validateSpec(spec);
+  const ctx = await lifecycleContext(g);
+  const { containerMergedDir, containerUserdataDir } = await import("../storage/layout.ts");
+  let imageId: string | null = null;
+  let imageName = spec.image;
+  let imageConfig: ImageConfig | undefined;
+  let lowerLinks: string[] = [];
+  if (spec.rootfs) {
+    if (!spec.image.startsWith("/") || !existsSync(spec.image)) throw new SkiffError("invalid-argument", `rootfs "${spec.image}" is not an existing absolute path`);
+  } else {
+    const img = await ensureImage(g, spec, opts);
+    imageId = img.id;
+    imageName = img.names[0] ?? img.id;
+    const [{ readBlob }, { parseImageConfig }, { layerChain }] = await Promise.all([
+      import("../storage/blobs.ts"), import("../image/manifest.ts"), import("../storage/layers.ts"),
+    ]);
+    imageConfig = parseImageConfig(readBlob(ctx.store, `sha256:${img.id}`));
+    lowerLinks = img.topLayer ? layerChain(ctx.db, img.topLayer).map((l) => l.link) : [];
+  }
+  const id = randomBytes(32).toString("hex");
+  const { findContainerId } = await import("../core/store.ts");
+  const name = spec.name ?? randomName((n) => findContainerId(ctx.db, n) !== undefined);
+  const rootfs = spec.rootfs ? spec.image : containerMergedDir(ctx.store, id);
+  const { generateRuntimeSpec } = await import("./provisional-spec.ts");
+  const { ociSpec, warnings } = generateRuntimeSpec({
+    spec, imageConfig, rootfs, containerId: id, hostname: spec.hostname ?? id.slice(0, 12), userdataDir: containerUserdataDir(ctx.store, id),
+  });
+  const { parseSignal } = await import("../spec/signals.ts");
+  const { resolveRuntimePath } = await import("../oci/runtime.ts");
+  const proc = ociSpec.process as { args?: string[] } | undefined;
+  if (!proc?.args?.length) throw new SkiffError("invalid-argument", "no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+  const logMax = spec.logOpts?.["max-size"];
+  const config: ContainerConfig = {
+    id,
+    name,
+    created: Date.now(),
+    imageId,
+    imageName,
+    lowerLinks,
+    ...(spec.rootfs ? { rootfs: spec.image } : {}),
+    ociSpec,
+    command: proc.args,
+    runtime: resolveRuntimePath(spec.runtime ?? g.runtime ?? "crun"),
+    terminal: spec.tty ?? false,
+    stdin: spec.interactive ?? false,
+    autoRemove: spec.remove ?? false,
+    restartPolicy: { name: spec.restart?.policy ?? "no", ...(spec.restart?.maxRetries !== undefined ? { maxRetries: spec.restart.maxRetries } : {}) },
+    stopSignal: parseSignal(spec.stopSignal ?? imageConfig?.config?.StopSignal ?? "SIGTERM"),
+    stopTimeout: spec.stopTimeout ?? 10,
+    logDriver: spec.logDriver ?? "k8s-file",
+    logSizeMax: logMax ? parseSizeBytes(logMax) : -1,
+    labels: { ...(imageConfig?.config?.Labels ?? {}), ...(spec.labels ?? {}) },
+    spec,
+    volumes: (spec.mounts ?? []).flatMap((m) => (m.type === "volume" && m.name ? [m.name] : [])),
+  };
+  const { createContainer } = await import("../core/lifecycle.ts");
+  if (spec.replace && spec.name) {
+    const other = findContainerId(ctx.db, spec.name);
+    if (other) await removeContainers(g, [other], { force: true });
+  }
+  createContainer(ctx, config);
+  if (spec.cidfile) writeFileSync(spec.cidfile, id);
+  return { id, name, warnings };
+}
+
+function parseSizeBytes(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(s.trim());
+  if (!m) throw new SkiffError("invalid-argument", `invalid log-opt max-size "${s}"`);
+  const mul = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Math.floor(Number(m[1]) * mul);
+}
+
+/** Resolves a name/ID prefix to a full ID. @throws SkiffError not-found */
+export async function resolveContainer(g: GlobalOptions, ref: string): Promise<string> {
+  const ctx = await lifecycleContext(g);
+  const { resolveContainerId } = await import("../core/store.ts");
+  return resolveContainerId(ctx.db, ref);
+}
+
+export interface AttachIO {
+  readonly stdout: (data: Uint8Array) => void;
+  readonly stderr: (data: Uint8Array) => void;
+  /** Container stdin (with -i); its end closes the container's stdin. */
+  readonly stdin?: AsyncIterable<Uint8Array>;
+  /** Current terminal size (with -t), and a subscription to its changes. */
+  readonly terminalSize?: () => { rows: number; cols: number } | undefined;
+  readonly onResize?: (cb: () => void) => () => void;
+  /** Forward SIGINT/SIGTERM to the container (`--sig-proxy`). @default false */
+  readonly sigProxy?: boolean;
+}
+
+/**
+ * Starts a container attached: connects to conmon's attach socket before the
+ * process starts, streams its output, feeds stdin, forwards resizes and
+ * signals, and waits for the exit file. Afterwards runs cleanup in this
+ * process (unmount, `--rm` removal) so nothing is left when it returns.
+ * @returns the container's exit code
+ */
+export async function startAttached(g: GlobalOptions, id: string, io: AttachIO): Promise<number> {
+  const ctx = await lifecycleContext(g);
+  const lc = await import("../core/lifecycle.ts");
+  const attach = await import("../oci/attach.ts");
+  let session: AttachSession | undefined;
+  let pumped: Promise<void> = Promise.resolve();
+  const rec = await lc.startContainer(ctx, id, {
+    async beforeStart(bundle) {
+      session = await attach.AttachSession.connect(bundle);
+      const s = session;
+      pumped = s.pump((stream, data) => (stream === 3 ? io.stderr(data) : io.stdout(data)));
+      const size = io.terminalSize?.();
+      if (size) s.resize(size.rows, size.cols);
+    },
+  });
+  const s = session!;
+  const offResize = io.onResize?.(() => { const z = io.terminalSize?.(); if (z) s.resize(z.rows, z.cols); });
+  const proxies: [NodeJS.Signals, () => void][] = [];
+  if (io.sigProxy) {
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const) {
+      const h = () => { void killContainers(g, [id], sig).catch(() => {}); };
+      process.on(sig, h);
+      proxies.push([sig, h]);
+    }
+  }
+  if (io.stdin && rec.config.stdin) {
+    void (async () => {
+      try { for await (const chunk of io.stdin!) await s.write(chunk); } catch {}
+      await s.closeStdin();
+    })();
+  }
+  const code = await lc.waitForExit(ctx, id);
+  // conmon closes the socket once the container's stdio is drained: all output is delivered then.
+  await Promise.race([pumped, Bun.sleep(2000)]);
+  await s.close();
+  offResize?.();
+  for (const [sig, h] of proxies) process.off(sig, h);
+  await lc.cleanupContainer(ctx, id);
+  return code;
+}
+
+/** Starts a container detached (`start`, `run -d`). */
+export async function startDetached(g: GlobalOptions, id: string): Promise<void> {
+  const ctx = await lifecycleContext(g);
+  const { startContainer } = await import("../core/lifecycle.ts");
+  await startContainer(ctx, id);
+}
+
+/** Per-container result of a bulk operation, as Podman reports them. */
+export interface BulkReport {
+  readonly id: string;
+  /** What the user typed. */
+  readonly rawInput: string;
+  readonly error?: Error;
+}
+
+async function each(g: GlobalOptions, refs: readonly string[], fn: (ctx: LifecycleContext, id: string) => Promise<void>, ignoreMissing = false): Promise<BulkReport[]> {
+  const ctx = await lifecycleContext(g);
+  const { resolveContainerId } = await import("../core/store.ts");
+  return Promise.all(refs.map(async (ref) => {
+    let id = ref;
+    try {
+      id = resolveContainerId(ctx.db, ref);
+      await fn(ctx, id);
+      return { id, rawInput: ref };
+    } catch (e) {
+      if (ignoreMissing && e instanceof SkiffError && e.kind === "not-found") return { id, rawInput: ref };
+      return { id, rawInput: ref, error: e as Error };
+    }
+  }));
+}
+
+export interface StopOptions {
+  /** Seconds before SIGKILL; absent → the container's stop timeout. */
+  readonly timeout?: number;
+  readonly ignore?: boolean;
+}
+
+export async function stopContainers(g: GlobalOptions, refs: readonly string[], opts: StopOptions = {}): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, (ctx, id) => lc.stopContainer(ctx, id, opts.timeout), opts.ignore);
+}
+
+export async function startContainers(g: GlobalOptions, refs: readonly string[]): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, async (ctx, id) => { await lc.startContainer(ctx, id); });
+}
+
+export async function killContainers(g: GlobalOptions, refs: readonly string[], signal: string | number = "SIGKILL"): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  const { parseSignal } = await import("../spec/signals.ts");
+  const n = typeof signal === "number" ? signal : parseSignal(signal);
+  return each(g, refs, (ctx, id) => lc.killContainer(ctx, id, n));
+}
+
+export async function restartContainers(g: GlobalOptions, refs: readonly string[], opts: StopOptions = {}): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, async (ctx, id) => {
+    await lc.stopContainer(ctx, id, opts.timeout);
+    await lc.startContainer(ctx, id);
+  });
+}
+
+export async function pauseContainers(g: GlobalOptions, refs: readonly string[], paused: boolean): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, (ctx, id) => lc.setPaused(ctx, id, paused));
+}
+
+export interface RmOptions {
+  readonly force?: boolean;
+  /** Remove named volumes used (`-v`): volumes come with the volume module; recorded for it. */
+  readonly volumes?: boolean;
+  /** Do not report missing containers (`-i`, `-f`). */
+  readonly ignore?: boolean;
+  readonly timeout?: number;
+}
+
+export async function removeContainers(g: GlobalOptions, refs: readonly string[], opts: RmOptions = {}): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, async (ctx, id) => {
+    await lc.removeContainer(ctx, id, { ...(opts.force !== undefined ? { force: opts.force } : {}) });
+  }, opts.ignore ?? false);
+}
+
+/** Runs cleanup for one container (conmon's exit command). Missing containers are fine. */
+export async function cleanupContainers(g: GlobalOptions, refs: readonly string[]): Promise<BulkReport[]> {
+  const lc = await import("../core/lifecycle.ts");
+  return each(g, refs, (ctx, id) => lc.cleanupContainer(ctx, id), true);
+}
+
+export interface WaitReport { readonly id: string; readonly rawInput: string; readonly exitCode?: number; readonly error?: Error }
+
+export async function waitContainers(g: GlobalOptions, refs: readonly string[], conditions: readonly string[] = ["stopped"]): Promise<WaitReport[]> {
+  const ctx = await lifecycleContext(g);
+  const lc = await import("../core/lifecycle.ts");
+  const { resolveContainerId } = await import("../core/store.ts");
+  const valid = new Set(["configured", "created", "exited", "paused", "running", "stopped", "stopping", "healthy", "unhealthy"]);
+  for (const c of conditions) if (!valid.has(c)) throw new SkiffError("invalid-argument", `unknown condition: ${c}`);
+  return Promise.all(refs.map(async (ref) => {
+    try {
+      const id = resolveContainerId(ctx.db, ref);
+      if (conditions.some((c) => c === "stopped" || c === "exited")) {
+        return { id, rawInput: ref, exitCode: await lc.waitForExit(ctx, id) };
+      }
+      // Other conditions have no file to watch: re-check the record (rare, interactive use).
+      for (;;) {
+        const st = lc.observedState(ctx, lc.loadContainer(ctx, id));
+        const name = st.status === "configured" ? "created" : st.status;
+        if (conditions.includes(name)) return { id, rawInput: ref, exitCode: st.exitCode ?? -1 };
+        await Bun.sleep(100);
+      }
+    } catch (e) {
+      return { id: ref, rawInput: ref, error: e as Error };
+    }
+  }));
+}
+
+/** A container as `ps` and `inspect` see it: config plus the observed state. */
+export interface ContainerView {
+  readonly config: ContainerConfig;
+  readonly state: ContainerState;
+}
+
+/** All containers with their observed state (no lock, no FFI: cheap for `ps`). */
+export async function listContainerViews(g: GlobalOptions): Promise<ContainerView[]> {
+  const ctx = await lifecycleContext(g);
+  const [{ listContainers }, { observedState }] = await Promise.all([import("../core/store.ts"), import("../core/lifecycle.ts")]);
+  return listContainers(ctx.db).map((r: ContainerRecord) => ({ config: r.config, state: observedState(ctx, r) }));
+}
+
+export async function containerView(g: GlobalOptions, ref: string): Promise<ContainerView> {
+  const ctx = await lifecycleContext(g);
+  const [{ resolveContainerId, getContainer }, { observedState }] = await Promise.all([import("../core/store.ts"), import("../core/lifecycle.ts")]);
+  const r = getContainer(ctx.db, resolveContainerId(ctx.db, ref))!;
+  return { config: r.config, state: observedState(ctx, r) };
+}
+
+export async function renameContainer(g: GlobalOptions, ref: string, name: string): Promise<void> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new SkiffError("invalid-argument", `names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  const ctx = await lifecycleContext(g);
+  const { resolveContainerId, renameContainer: rn } = await import("../core/store.ts");
+  const id = resolveContainerId(ctx.db, ref);
+  const { withContainerLock } = await import("../core/lock.ts");
+  await withContainerLock(ctx.store, id, () => rn(ctx.db, id, name));
+}
+
+export async function containerExists(g: GlobalOptions, ref: string): Promise<boolean> {
+  const ctx = await lifecycleContext(g);
+  const { findContainerId } = await import("../core/store.ts");
+  return findContainerId(ctx.db, ref) !== undefined;
+}
+
+/** Log file path of a container (k8s-file). */
+export async function containerLogPath(g: GlobalOptions, id: string): Promise<string> {
+  const ctx = await lifecycleContext(g);
+  const { logPathOf } = await import("../core/lifecycle.ts");
+  return logPathOf(ctx, id);
+}
+
+/** Removes every stopped container; returns their IDs. */
+export async function pruneContainers(g: GlobalOptions): Promise<BulkReport[]> {
+  const views = await listContainerViews(g);
+  const ids = views.filter((v) => v.state.status === "exited" || v.state.status === "stopped" || v.state.status === "configured" || v.state.status === "created").map((v) => v.config.id);
+  return removeContainers(g, ids, { ignore: true });
+}
+
+export interface ExecOptions {
+  readonly command: readonly string[];
+  readonly interactive?: boolean;
+  readonly tty?: boolean;
+  readonly detach?: boolean;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly user?: string;
+  readonly workdir?: string;
+  readonly privileged?: boolean;
+}
+
+/**
+ * Runs a process in a running container with `<runtime> exec`, stdio
+ * inherited (the runtime handles the pty for -t); returns its exit code
+ * (126/127 as the runtime reports them).
+ * @throws SkiffError state `can only create exec sessions on running containers: container state improper`
+ */
+export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecOptions): Promise<number> {
+  const ctx = await lifecycleContext(g);
+  const [{ resolveContainerId, getContainer }, { observedState }, { runtimeStateDir, containerMergedDir }] = await Promise.all([
+    import("../core/store.ts"), import("../core/lifecycle.ts"), import("../storage/layout.ts"),
+  ]);
+  const id = resolveContainerId(ctx.db, ref);
+  const rec = getContainer(ctx.db, id)!;
+  const st = observedState(ctx, rec);
+  if (st.status !== "running") throw new SkiffError("state", "can only create exec sessions on running containers: container state improper");
+  const args = [rec.config.runtime, "--root", runtimeStateDir(ctx.store), "exec"];
+  if (opts.tty) args.push("--tty");
+  if (opts.detach) args.push("--detach");
+  if (opts.workdir) args.push("--cwd", opts.workdir);
+  for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);
+  if (opts.user) args.push("--user", resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), opts.user));
+  if (opts.privileged) {
+    const { readFileSync } = await import("node:fs");
+    const bnd = /CapBnd:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0";
+    const { capabilitiesFromMask } = await import("../oci/capabilities.ts");
+    for (const n of capabilitiesFromMask(bnd)) args.push("--cap", n);
+  }
+  args.push(id, ...opts.command);
+  const p = Bun.spawn(args, { stdin: opts.interactive || opts.tty ? "inherit" : "ignore", stdout: "inherit", stderr: "pipe" });
+  let errText = "";
+  const dec = new TextDecoder();
+  for await (const chunk of p.stderr) {
+    const t = dec.decode(chunk);
+    // The runtime's own failure ("executable file not found") is ours to phrase; the process's stderr passes through.
+    if (/^(crun|runc): /m.test(t) || t.startsWith("{\"msg\"")) errText += t;
+    else process.stderr.write(chunk);
+  }
+  const code = await p.exited;
+  if (errText) {
+    const { runtimeMessage, classifyCreateError } = await import("../oci/runtime.ts");
+    const err = classifyCreateError(rec.config.runtime.split("/").pop() ?? "crun", runtimeMessage(errText));
+    if (err.kind !== "runtime" || code !== 0) throw err;
+  }
+  return code;
+}
+
+/** "user[:group]" → "uid:gid", names looked up in the rootfs' /etc/passwd and /etc/group. */
+function resolveUser(rootfs: string, spec: string): string {
+  const [u = "0", gr] = spec.split(":");
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const table = (f: string) => { try { return readFileSync(`${rootfs}/etc/${f}`, "utf8").split("\n").map((l) => l.split(":")); } catch { return []; } };
+  let uid = u; let gid = gr;
+  if (!/^\d+$/.test(u)) {
+    const row = table("passwd").find((r) => r[0] === u);
+    if (!row) throw new SkiffError("invalid-argument", `unable to find user ${u}: no matching entries in passwd file`);
+    uid = row[2]!; gid ??= row[3];
+  } else if (gid === undefined) {
+    gid = table("passwd").find((r) => r[2] === u)?.[3] ?? "0";
+  }
+  if (gid !== undefined && !/^\d+$/.test(gid)) {
+    const row = table("group").find((r) => r[0] === gid);
+    if (!row) throw new SkiffError("invalid-argument", `unable to find group ${gid}: no matching entries in group file`);
+    gid = row[2]!;
+  }
+  return `${uid}:${gid ?? 0}`;
+}
