@@ -13,7 +13,7 @@ import type {
 } from "../spec/container-spec.ts";
 import { ramInBytes } from "../spec/units.ts";
 import { parseSignal, signalName } from "../spec/signals.ts";
-import { normalizeCapability } from "../oci/capabilities.ts";
+import { normalizeCapability } from "../spec/capabilities.ts";
 
 const s = (name: string, help: string, short?: string): FlagSpec => (short ? { name, short, type: "string", help } : { name, type: "string", help });
 const a = (name: string, help: string, short?: string): FlagSpec => (short ? { name, short, type: "strings", help } : { name, type: "strings", help });
