@@ -133,8 +133,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     mkdirSync(exitDir(ctx.store), { recursive: true });
     mkdirSync(socketDir(ctx.store), { recursive: true });
     mkdirSync(rt.stateRoot, { recursive: true, mode: 0o700 });
-    const root = config.rootfs ?? containerMergedDir(ctx.store, id);
-    const oci = { ...config.ociSpec, root: { ...(config.ociSpec.root as object | undefined), path: root } };
+    const oci = await runtimeSpecFor(ctx, config);
     writeFileAtomic(join(bundle, "config.json"), JSON.stringify(oci));
     const { spawnConmon } = await import("../oci/conmon.ts");
     const { pid, conmonPid } = await spawnConmon({
@@ -173,6 +172,30 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     saveState(ctx.db, id, stripUndefined({ ...before, mount: "none", error: messageOf(e) }));
     throw e;
   }
+}
+
+/**
+ * Generates the runtime spec now that the rootfs is mounted (users and
+ * groups resolve in it), and writes the files bind-mounted into the
+ * container (hosts, resolv.conf, hostname, .containerenv) into userdata.
+ */
+async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig): Promise<object> {
+  const [{ generateRuntimeSpec }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
+    import("../oci/spec-generate.ts"), import("../oci/resources.ts"), import("./etc-files.ts"),
+  ]);
+  const userdataDir = containerUserdataDir(ctx.store, config.id);
+  const hostname = config.spec.hostname ?? config.id.slice(0, 12);
+  writeContainerFiles(userdataDir, config, hostname);
+  const { ociSpec } = generateRuntimeSpec({
+    spec: config.spec,
+    imageConfig: config.imageConfig,
+    rootfs: config.rootfs ?? containerMergedDir(ctx.store, config.id),
+    containerId: config.id,
+    hostname,
+    userdataDir,
+    host: new LiveHostFacts(),
+  });
+  return ociSpec;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -37,8 +37,12 @@ export interface ContainerConfig {
   readonly lowerLinks: readonly string[];
   /** A user-given root filesystem folder (`--rootfs`), used directly instead of an overlay. */
   readonly rootfs?: string;
-  /** The OCI runtime spec (config.json) with root.path already set. */
-  readonly ociSpec: Record<string, unknown>;
+  /**
+   * The image config's `config` object ({} for --rootfs). The runtime spec is
+   * generated from it and `spec` at each start, once the rootfs is mounted
+   * (users and groups are looked up in the rootfs).
+   */
+  readonly imageConfig: Readonly<Record<string, unknown>>;
   /** Entrypoint + command as run (ps COMMAND). */
   readonly command: readonly string[];
   /** OCI runtime binary path (crun or runc). */
@@ -57,8 +61,8 @@ export interface ContainerConfig {
   /** Bytes; -1 unlimited. @default -1 */
   readonly logSizeMax: number;
   readonly labels: Readonly<Record<string, string>>;
-  /** The user's spec as given (for inspect), opaque to the lifecycle. */
-  readonly spec?: unknown;
+  /** The user's spec as given. */
+  readonly spec: import("../spec/container-spec.ts").ContainerSpec;
   /** Named volumes used (for `rm -v`). */
   readonly volumes?: readonly string[];
 }

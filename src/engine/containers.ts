@@ -90,7 +90,6 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   const { validateSpec } = await import("../spec/container-spec.ts");
   validateSpec(spec);
   const ctx = await lifecycleContext(g);
-  const { containerMergedDir, containerUserdataDir } = await import("../storage/layout.ts");
   let imageId: string | null = null;
   let imageName = spec.image;
   let imageConfig: ImageConfig | undefined;
@@ -110,15 +109,12 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   const id = randomBytes(32).toString("hex");
   const { findContainerId } = await import("../core/store.ts");
   const name = spec.name ?? randomName((n) => findContainerId(ctx.db, n) !== undefined);
-  const rootfs = spec.rootfs ? spec.image : containerMergedDir(ctx.store, id);
-  const { generateRuntimeSpec } = await import("./provisional-spec.ts");
-  const { ociSpec, warnings } = generateRuntimeSpec({
-    spec, imageConfig, rootfs, containerId: id, hostname: spec.hostname ?? id.slice(0, 12), userdataDir: containerUserdataDir(ctx.store, id),
-  });
+  const { processArgs } = await import("../oci/spec-generate.ts");
   const { parseSignal } = await import("../spec/signals.ts");
   const { resolveRuntimePath } = await import("../oci/runtime.ts");
-  const proc = ociSpec.process as { args?: string[] } | undefined;
-  if (!proc?.args?.length) throw new SkiffError("invalid-argument", "no command or entrypoint provided, and no CMD or ENTRYPOINT from image");
+  const image = (imageConfig?.config ?? {}) as Record<string, unknown>;
+  const command = processArgs(spec, image);
+  const warnings: string[] = [];
   const logMax = spec.logOpts?.["max-size"];
   const config: ContainerConfig = {
     id,
@@ -128,8 +124,8 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
     imageName,
     lowerLinks,
     ...(spec.rootfs ? { rootfs: spec.image } : {}),
-    ociSpec,
-    command: proc.args,
+    imageConfig: image,
+    command,
     runtime: resolveRuntimePath(spec.runtime ?? g.runtime ?? "crun"),
     terminal: spec.tty ?? false,
     stdin: spec.interactive ?? false,
