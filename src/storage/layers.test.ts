@@ -82,7 +82,7 @@ describe.if(isRoot)("ensureLayer", () => {
     } finally {
       host.umount(mnt);
     }
-  });
+  }, 30_000);
 
   test("reuses a stored layer without opening the blob, and re-unpacks one whose folder is gone", async () => {
     const { store, db } = newStore();
@@ -123,7 +123,7 @@ describe.if(isRoot)("ensureLayer", () => {
     expect(readdirSync(join(store.root, "layers/l"))).toEqual([a.link]);
     expect(readdirSync(layerDiffDir(store, a.chainId) + "/d").length).toBe(200);
     expect(readdirSync(tmpDir(store))).toEqual([]);
-  });
+  }, 30_000);
 
   test("removes temp folders left by dead processes", async () => {
     const { store, db } = newStore();
