@@ -208,40 +208,47 @@ async function pullFrom(
   const { store, db, emit } = ctx;
   const repo = source.repository;
   const transportName = `docker://${fullName(name)}`;
-  let client: RegistryClient;
-  let manifestBytes: Uint8Array;
-  let manifestType: string;
-  let manifestDigest: Digest;
+  // Errors reading from the source get Podman's "initializing source" context; the platform choice does not.
+  const fromSource = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new SkiffError(e instanceof SkiffError ? e.kind : "runtime", `initializing source ${transportName}: ${messageOf(e)}`, { cause: e });
+    }
+  };
+  const client = await fromSource(() => makeClient(source.registry, insecure, repo, ctx));
   const digests: Digest[] = [];
   let indexBytes = 0;
-  try {
-    client = await makeClient(source.registry, insecure, repo, ctx);
-    const reference = source.digest ?? source.tag ?? "latest";
-    const top = await client.getManifest(repo, reference);
-    manifestType = m.manifestMediaType(top.bytes, top.contentType);
-    manifestBytes = top.bytes;
-    manifestDigest = blobs.digestOf(top.bytes);
-    if (source.digest && manifestDigest !== source.digest) {
-      throw new SkiffError("invalid-argument", `digest mismatch: expected ${source.digest}, got ${manifestDigest}`);
+  const top = await fromSource(async () => {
+    const res = await client.getManifest(repo, source.digest ?? source.tag ?? "latest");
+    const type = m.manifestMediaType(res.bytes, res.contentType);
+    const digest = blobs.digestOf(res.bytes);
+    if (source.digest && digest !== source.digest) {
+      throw new SkiffError("invalid-argument", `digest mismatch: expected ${source.digest}, got ${digest}`);
     }
-    if (m.isIndexType(manifestType)) {
-      const index = m.parseManifest(top.bytes, manifestType);
-      if (index.kind !== "index") throw new SkiffError("invalid-argument", "invalid manifest list");
-      const choice = chooseInstance(index.manifests, platformChoice(ctx.opts), transportName);
-      blobs.putBlobBytes(store, top.bytes, manifestDigest);
-      digests.push(manifestDigest);
-      indexBytes = top.bytes.byteLength;
-      const inst = await client.getManifest(repo, choice.digest);
-      manifestDigest = blobs.digestOf(inst.bytes);
-      if (manifestDigest !== choice.digest) {
-        throw new SkiffError("invalid-argument", `digest mismatch: expected ${choice.digest}, got ${manifestDigest}`);
-      }
-      manifestType = m.manifestMediaType(inst.bytes, inst.contentType);
-      if (m.isIndexType(manifestType)) throw new SkiffError("invalid-argument", "nested manifest lists are not supported");
-      manifestBytes = inst.bytes;
-    }
-  } catch (e) {
-    throw new SkiffError(e instanceof SkiffError ? e.kind : "runtime", `initializing source ${transportName}: ${messageOf(e)}`, { cause: e });
+    return { bytes: res.bytes, type, digest };
+  });
+  let manifestBytes = top.bytes;
+  let manifestType = top.type;
+  let manifestDigest = top.digest;
+  if (m.isIndexType(top.type)) {
+    const index = m.parseManifest(top.bytes, top.type);
+    if (index.kind !== "index") throw new SkiffError("invalid-argument", "invalid manifest list");
+    const choice = chooseInstance(index.manifests, platformChoice(ctx.opts), transportName);
+    blobs.putBlobBytes(store, top.bytes, top.digest);
+    digests.push(top.digest);
+    indexBytes = top.bytes.byteLength;
+    const inst = await fromSource(async () => {
+      const res = await client.getManifest(repo, choice.digest);
+      const digest = blobs.digestOf(res.bytes);
+      if (digest !== choice.digest) throw new SkiffError("invalid-argument", `digest mismatch: expected ${choice.digest}, got ${digest}`);
+      const type = m.manifestMediaType(res.bytes, res.contentType);
+      if (m.isIndexType(type)) throw new SkiffError("invalid-argument", "nested manifest lists are not supported");
+      return { bytes: res.bytes, type, digest };
+    });
+    manifestBytes = inst.bytes;
+    manifestType = inst.type;
+    manifestDigest = inst.digest;
   }
   const manifest = m.parseManifest(manifestBytes, manifestType) as ImageManifest;
   digests.push(manifestDigest);
