@@ -24,6 +24,14 @@ export const commandTable: Record<string, Loader> = {
   wait: () => import("./commands/wait.ts"),
   "container wait": () => import("./commands/wait.ts"),
   "container cleanup": () => import("./commands/container-cleanup.ts"),
+  ps: () => import("./commands/ps.ts"),
+  "container ps": () => import("./commands/ps.ts"),
+  "container ls": () => import("./commands/ps.ts"),
+  "container list": () => import("./commands/ps.ts"),
+  logs: () => import("./commands/logs.ts"),
+  "container logs": () => import("./commands/logs.ts"),
+  exec: () => import("./commands/exec.ts"),
+  "container exec": () => import("./commands/exec.ts"),
   version: () => import("./commands/version.ts"),
   login: () => import("./commands/login.ts"),
   logout: () => import("./commands/logout.ts"),
@@ -41,6 +49,13 @@ export const commandTable: Record<string, Loader> = {
   "image save": () => import("./commands/save.ts"),
   load: () => import("./commands/load.ts"),
   "image load": () => import("./commands/load.ts"),
+  images: () => import("./commands/images.ts"),
+  "image ls": () => import("./commands/images.ts"),
+  "image list": () => import("./commands/images.ts"),
+  "image inspect": () => import("./commands/image-inspect.ts"),
+  inspect: () => import("./commands/inspect.ts"),
+  history: () => import("./commands/history.ts"),
+  "image history": () => import("./commands/history.ts"),
 };
 
 /** Top-level names with summaries, for `skiff --help`. */
@@ -54,6 +69,9 @@ export function commandGroups(): [string, string][] {
     ["kill", "Kill one or more running containers with a specific signal"],
     ["rm", "Remove one or more containers"],
     ["wait", "Block on one or more containers"],
+    ["ps", "List containers"],
+    ["logs", "Fetch the logs of one or more containers"],
+    ["exec", "Run a process in a running container"],
     ["version", "Display the skiff version information"],
     ["login", "Log in to a container registry"],
     ["logout", "Log out of a container registry"],
@@ -63,5 +81,8 @@ export function commandGroups(): [string, string][] {
     ["rmi", "Removes one or more images from local storage"],
     ["save", "Save image(s) to an archive"],
     ["load", "Load image(s) from a tar archive"],
+    ["images", "List images in local storage"],
+    ["inspect", "Display the configuration of object denoted by ID"],
+    ["history", "Show history of a specified image"],
   ];
 }

@@ -433,14 +433,16 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
   for await (const chunk of p.stderr) {
     const t = dec.decode(chunk);
     // The runtime's own failure ("executable file not found") is ours to phrase; the process's stderr passes through.
-    if (/^(crun|runc): /m.test(t) || t.startsWith("{\"msg\"")) errText += t;
+    if (/^(crun|runc): |^executable file `.*` not found|^\{"msg"/m.test(t)) errText += t;
     else process.stderr.write(chunk);
   }
   const code = await p.exited;
   if (errText) {
     const { runtimeMessage, classifyCreateError } = await import("../oci/runtime.ts");
     const err = classifyCreateError(rec.config.runtime.split("/").pop() ?? "crun", runtimeMessage(errText));
-    if (err.kind !== "runtime" || code !== 0) throw err;
+    // 255 is the runtime's own failure; other codes are the process's, so the text was its output.
+    if (code === 255 || code === 127 || code === 126) throw err;
+    process.stderr.write(errText);
   }
   return code;
 }

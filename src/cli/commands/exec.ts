@@ -1,0 +1,40 @@
+import type { Command } from "../command.ts";
+
+const cmd: Command = {
+  usage: "exec [options] CONTAINER [COMMAND [ARG...]]",
+  summary: "Run a process in a running container",
+  flags: [
+    { name: "detach", short: "d", type: "bool", help: "Run the exec session in detached mode (backgrounded)" },
+    { name: "detach-keys", type: "string", help: "Select the key sequence for detaching a container" },
+    { name: "env", short: "e", type: "strings", help: "Set environment variables" },
+    { name: "env-file", type: "strings", help: "Read in a file of environment variables" },
+    { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
+    { name: "latest", short: "l", type: "bool", help: "Act on the latest container podman is aware of" },
+    { name: "privileged", type: "bool", help: "Give the process extended Linux capabilities inside the container" },
+    { name: "tty", short: "t", type: "bool", help: "Allocate a pseudo-TTY" },
+    { name: "user", short: "u", type: "string", help: "Sets the username or UID used and optionally the groupname or GID for the specified command" },
+    { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
+  ],
+  interspersed: false,
+  minArgs: 2,
+  async run(ctx) {
+    const [{ execInContainer }, { parseEnvArg, parseEnvFileText }] = await Promise.all([import("../../engine/containers.ts"), import("../run-flags.ts")]);
+    const f = ctx.flags;
+    const env: Record<string, string> = {};
+    const { readFileSync } = await import("node:fs");
+    for (const file of f.strs("env-file")) for (const [k, v] of parseEnvFileText(readFileSync(file, "utf8"), process.env)) env[k] = v;
+    for (const e of f.strs("env")) for (const [k, v] of parseEnvArg(e, process.env)) env[k] = v;
+    const [ref, ...command] = ctx.args;
+    return execInContainer(ctx.global, ref!, {
+      command,
+      interactive: f.bool("interactive"),
+      tty: f.bool("tty"),
+      detach: f.bool("detach"),
+      env,
+      privileged: f.bool("privileged"),
+      ...(f.str("user") !== undefined ? { user: f.str("user")! } : {}),
+      ...(f.str("workdir") !== undefined ? { workdir: f.str("workdir")! } : {}),
+    });
+  },
+};
+export default cmd;
