@@ -125,6 +125,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   s("restart", 'Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")'),
   b("rm", "Remove container (and pod if created) after exit"),
   b("rmi", "Remove container image unless used by other containers"),
+  // Docker's run flag; Podman has it only as a global option (podman --runtime).
+  s("runtime", "Name or path of the OCI runtime to use for this container"),
   b("rootfs", "The first argument is not an image but the rootfs to the exploded container"),
   s("sdnotify", 'control sd-notify behavior ("container"|"conmon"|"ignore")'),
   s("seccomp-policy", "Policy for selecting a seccomp profile (experimental)"),
