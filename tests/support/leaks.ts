@@ -1,0 +1,62 @@
+/**
+ * Leak checks after an end-to-end scenario, limited to skiff-owned names of
+ * one test store (this machine may run Podman's containers too): no mount
+ * under the store, no conmon or runtime process of its containers, no
+ * bundle folder, exit file, attach link or container lock left behind.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TestStore } from "./cli.ts";
+
+/** Mount points under the store's root or runroot (from /proc/self/mountinfo). */
+export function storeMounts(store: Pick<TestStore, "root" | "runroot">): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((p) => p.startsWith(store.root + "/") || p.startsWith(store.runroot + "/"));
+}
+
+/** Live processes whose command line names the store (conmon's -b/--exit-dir, runtime --root). */
+export function storeProcesses(store: Pick<TestStore, "root" | "runroot">): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let cmd = "";
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "); } catch { continue; }
+    if (/conmon|crun|runc/.test(cmd.split(" ")[0] ?? "") && (cmd.includes(store.runroot) || cmd.includes(store.root))) out.push(`${pid}: ${cmd}`);
+  }
+  return out;
+}
+
+function entries(dir: string, keep: (n: string) => boolean = () => true): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter(keep).map((n) => join(dir, n));
+}
+
+/** Everything a removed container may leave behind; [] when clean. `live` lists IDs still expected to exist. */
+export function leftovers(store: Pick<TestStore, "root" | "runroot">, live: readonly string[] = []): string[] {
+  const alive = (n: string) => !live.some((id) => n.includes(id));
+  return [
+    ...storeMounts(store).filter(alive).map((m) => `mount ${m}`),
+    ...storeProcesses(store).filter(alive).map((p) => `process ${p}`),
+    ...entries(join(store.runroot, "containers"), alive).map((p) => `bundle ${p}`),
+    ...entries(join(store.runroot, "exits"), alive).map((p) => `exit file ${p}`),
+    ...entries(join(store.runroot, "s"), alive).map((p) => `socket link ${p}`),
+    ...entries(join(store.runroot, "runtime"), (n) => /^[0-9a-f]{64}$/.test(n) && alive(n)).map((p) => `runtime state ${p}`),
+    ...entries(join(store.runroot, "locks"), (n) => /^[0-9a-f]{64}\.lock$/.test(n) && alive(n)).map((p) => `lock ${p}`),
+    ...entries(join(store.root, "containers"), alive).map((p) => `container folder ${p}`),
+  ];
+}
+
+/**
+ * leftovers() after giving conmon time to finish: conmon outlives the
+ * container by its exit command (`skiff container cleanup`, a new process),
+ * as with Podman, so a monitor may still be exiting when `run` returns.
+ */
+export async function settledLeftovers(store: Pick<TestStore, "root" | "runroot">, live: readonly string[] = [], ms = 5000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const l = leftovers(store, live);
+    if (l.length === 0 || Date.now() > deadline) return l;
+    await Bun.sleep(50);
+  }
+}
