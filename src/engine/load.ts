@@ -14,7 +14,7 @@ import type { GlobalOptions } from "./options.ts";
 import { openImageStore } from "./images.ts";
 import { tmpDir } from "../storage/layout.ts";
 import { putBlobBytes, putBlobStream } from "../storage/blobs.ts";
-import { ensureLayer, removeUnreferencedLayers } from "../storage/layers.ts";
+import { ensureLayer, removeUnreferencedLayers, withLayersLock } from "../storage/layers.ts";
 import { putImage, type Digest } from "../storage/images.ts";
 import { openArchive, DOCKER_LAYER_TAR, type ArchiveImage } from "../image/archive.ts";
 import { MediaType, createdMs, parseImageConfig } from "../image/manifest.ts";
@@ -49,7 +49,8 @@ export async function loadImages(g: GlobalOptions, opts: LoadOptions): Promise<L
     const archive = await openArchive(input, join(scratch, "x"));
     const loaded: string[] = [];
     try {
-      for (const img of archive.images) loaded.push(...(await storeImage(store, img)));
+      // Shared layers lock until the image rows exist: see pull.ts.
+      for (const img of archive.images) loaded.push(...(await withLayersLock(store.layout, "shared", () => storeImage(store, img))));
     } catch (e) {
       await removeUnreferencedLayers(store.layout, store.db);
       throw e;

@@ -142,7 +142,10 @@ async function pullCandidates(
     let lastErr: unknown;
     for (const src of pullSources(conf, cand)) {
       try {
-        return await pullFrom(ctx, cand, src.ref, src.insecure, fullName);
+        // Shared layers lock from the first blob to the image row: garbage
+        // collection (rmi, prune) must not sweep blobs and layers no row points at yet.
+        const { withLayersLock } = await import("../storage/layers.ts");
+        return await withLayersLock(ctx.store, "shared", () => pullFrom(ctx, cand, src.ref, src.insecure, fullName));
       } catch (e) {
         lastErr = e;
         // A verification failure is not cured by another source of the same name.

@@ -78,3 +78,27 @@ test("a temp blob left by a dead writer is swept", async () => {
   putBlobBytes(s2, new TextEncoder().encode("x"));
   expect(readdirSync(tmpDir(s2))).toEqual([]);
 });
+
+test("removeUnreferencedBlobs keeps what images and layers refer to and removes the rest", async () => {
+  const { openDb } = await import("./db.ts");
+  const { removeUnreferencedBlobs } = await import("./blobs.ts");
+  const { putImage } = await import("./images.ts");
+  const gcBase = mkdtempSync("/tmp/skiff-blobs-gc-");
+  try {
+    const s = { root: join(gcBase, "root"), runroot: join(gcBase, "run") };
+    const db = openDb(s.root);
+    const config = putBlobBytes(s, new TextEncoder().encode("config"));
+    const manifest = putBlobBytes(s, new TextEncoder().encode("manifest"));
+    const index = putBlobBytes(s, new TextEncoder().encode("index"));
+    const layerBlob = putBlobBytes(s, new TextEncoder().encode("layer"));
+    const orphan = putBlobBytes(s, new TextEncoder().encode("orphan"));
+    putImage(db, { id: config.digest.slice(7), topLayer: null, manifestDigest: manifest.digest, manifestMediaType: "x", digests: [index.digest, manifest.digest], size: 1, created: 0 }, []);
+    db.query("INSERT INTO layers (chain_id, diff_id, parent, link, uncompressed_size, compressed_digest, created) VALUES (?, ?, NULL, 'L', 0, ?, 0)")
+      .run(`sha256:${"1".repeat(64)}`, `sha256:${"1".repeat(64)}`, layerBlob.digest);
+    expect(removeUnreferencedBlobs(s, db)).toBe(1);
+    for (const b of [config, manifest, index, layerBlob]) expect(existsSync(blobPath(s, b.digest))).toBe(true);
+    expect(existsSync(blobPath(s, orphan.digest))).toBe(false);
+  } finally {
+    rmSync(gcBase, { recursive: true, force: true });
+  }
+});

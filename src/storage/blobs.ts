@@ -15,11 +15,12 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Database } from "bun:sqlite";
 import { SkiffError } from "../lib/errors.ts";
+import type { Digest } from "../image/reference.ts";
 import { blobPath, tmpDir, type StoreLayout } from "./layout.ts";
 
-/** "sha256:<64 hex>" (same shape as image/reference.ts's Digest). */
-export type Digest = `sha256:${string}`;
+export type { Digest };
 
 export interface BlobInfo {
   readonly digest: Digest;
@@ -222,4 +223,37 @@ export function blobStream(store: StoreLayout, digest: Digest): ReadableStream<U
 /** Size in bytes of a stored blob, or undefined if absent. */
 export function blobSize(store: StoreLayout, digest: Digest): number | undefined {
   try { return statSync(blobPath(store, checkDigest(digest))).size; } catch { return undefined; }
+}
+
+/**
+ * Removes blobs no image or layer refers to any more (after `rmi`/`prune`):
+ * an image keeps its config (`sha256:<id>`), its manifest and every index
+ * digest it is known by; a layer keeps the compressed blob it came from.
+ * The caller holds the layers lock exclusively (layers.ts), so no pull is
+ * between writing its blobs and writing its image row.
+ * @returns the number of blobs removed
+ */
+export function removeUnreferencedBlobs(store: StoreLayout, db: Database): number {
+  const keep = new Set<string>();
+  for (const r of db.query("SELECT id, manifest_digest, digests FROM images").all() as { id: string; manifest_digest: string; digests: string }[]) {
+    keep.add(r.id);
+    keep.add(r.manifest_digest.slice(7));
+    for (const d of JSON.parse(r.digests) as string[]) keep.add(d.slice(7));
+  }
+  for (const r of db.query("SELECT compressed_digest FROM layers WHERE compressed_digest IS NOT NULL").all() as { compressed_digest: string }[]) {
+    keep.add(r.compressed_digest.slice(7));
+  }
+  const dir = dirname(blobPath(store, "sha256:0"));
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const n of names) {
+    if (keep.has(n)) continue;
+    try { unlinkSync(join(dir, n)); removed++; } catch {}
+  }
+  return removed;
 }

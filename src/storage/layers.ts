@@ -30,6 +30,7 @@ import { join } from "node:path";
 import type { Digest } from "../image/reference.ts";
 import { SkiffError, wrap } from "../lib/errors.ts";
 import { writeTx } from "./db.ts";
+import { removeUnreferencedBlobs } from "./blobs.ts";
 import { layerDiffDir, layerDir, layerLinkDir, lockDir, tmpDir, type StoreLayout } from "./layout.ts";
 import { decompress, unpackTar, type ByteStream } from "./unpack.ts";
 
@@ -209,7 +210,8 @@ export async function ensureLayer(store: StoreLayout, db: Database, input: Ensur
 
 /**
  * Garbage collection after `rmi`: removes every layer that no image's
- * top_layer reaches through parent links, children before parents.
+ * top_layer reaches through parent links, children before parents, then
+ * the blobs nothing refers to any more (blobs.ts removeUnreferencedBlobs).
  * Folders go first (renamed away, then deleted), rows last, so a crash leaves
  * rows without folders, which ensureLayer re-unpacks.
  * @returns the removed chain IDs
@@ -254,6 +256,8 @@ export async function removeUnreferencedLayers(store: StoreLayout, db: Database)
       );
       for (const r of doomed) if (del.run(r.chain_id).changes > 0) removed.push(r.chain_id);
     });
+    // Blobs last: a layer row gone means its compressed blob is free too.
+    removeUnreferencedBlobs(store, db);
     return removed;
   });
 }
