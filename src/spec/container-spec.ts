@@ -42,7 +42,7 @@ export interface VolumeMountSpec {
 export interface TmpfsMountSpec {
   readonly type: "tmpfs";
   readonly destination: string;
-  /** tmpfs options (`size=64m`, `mode=1777`, `noexec`…). Podman adds rw,noexec,nosuid,nodev when absent. */
+  /** tmpfs options (`size=64m`, `mode=1777`, `noexec`…). Podman adds rw, nosuid, nodev and tmpcopyup unless told otherwise. */
   readonly options?: readonly string[];
 }
 
