@@ -17,7 +17,6 @@ import {
 import { findLocalImage, resolveLocalImage } from "../storage/image-lookup.ts";
 import { parseReference, fullName } from "../image/reference.ts";
 import { MediaType, parseImageConfig, type ImageConfig } from "../image/manifest.ts";
-import { removeUnreferencedLayers } from "../storage/layers.ts";
 
 /** An opened store: database plus paths. */
 export interface ImageStore {
@@ -165,13 +164,25 @@ export function normalizeTagName(name: string): string {
   return `localhost/${splitName(name).repository}:${ref.tag ?? "latest"}`;
 }
 
-/** `repo@digest` for every repository of the image's names and every digest it is known by. */
+/**
+ * `repo@digest` for every repository of the image's names and every digest it
+ * is known by, deduplicated and sorted bytewise as libimage's RepoDigests.
+ */
 export function repoDigests(img: ImageRecord): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   const repos = [...new Set(img.names.map((n) => splitName(n).repository))];
-  const digests = [...new Set([img.manifestDigest, ...img.digests])];
-  for (const r of repos) for (const d of digests) out.push(`${r}@${d}`);
-  return out;
+  const digests = [...new Set([...img.digests, img.manifestDigest])];
+  for (const r of repos) for (const d of digests) out.add(`${r}@${d}`);
+  return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Podman's NamesHistory, most recent first. The store keeps current names
+ * only, so this is the names newest first; names an image lost are not
+ * remembered (Podman keeps them).
+ */
+export function namesHistory(img: ImageRecord): string[] {
+  return [...img.names].reverse();
 }
 
 function resolve(store: ImageStore, ref: string): ImageRecord {
@@ -272,7 +283,12 @@ function buildFilters(store: ImageStore, graph: ImageGraph, filters: readonly st
         break;
       }
       case "before": case "since": {
-        const ref = resolve(store, value);
+        let ref: ImageRecord;
+        try {
+          ref = resolve(store, value);
+        } catch (e) {
+          throw new SkiffError("not-found", `could not find local image for filter filter "${key}"="${value}": ${(e as Error).message}`);
+        }
         p = key === "before" ? (i) => i.created < ref.created : (i) => i.created > ref.created;
         break;
       }
@@ -286,10 +302,11 @@ function buildFilters(store: ImageStore, graph: ImageGraph, filters: readonly st
   return (img) => [...byKey.values()].every((ps) => ps.some((p) => p(img)));
 }
 
+/** Go's strconv.ParseBool, with Podman 4.3's message (key and value swapped, as Podman prints it). */
 function parseBoolValue(key: string, v: string): boolean {
-  if (v === "true" || v === "1") return true;
-  if (v === "false" || v === "0") return false;
-  throw new SkiffError("invalid-argument", `invalid ${key} filter value "${v}"`);
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
+  throw new SkiffError("invalid-argument", `non-boolean value "${key}" for ${v} filter: strconv.ParseBool: parsing "${v}": invalid syntax`);
 }
 
 function rfc3339Seconds(ms: number): string {
@@ -297,7 +314,8 @@ function rfc3339Seconds(ms: number): string {
 }
 
 /**
- * The images to list, newest first, as Podman's ImageSummary.
+ * The images to list as Podman's ImageSummary, in storage order (oldest
+ * stored first, as libimage lists them; `images` sorts for display).
  * @throws SkiffError invalid-argument for a malformed or unknown filter; not-found for before/since of an unknown image
  */
 export function listImageSummaries(g: GlobalOptions, opts: ListImagesOptions = {}): ImageSummary[] {
@@ -305,7 +323,8 @@ export function listImageSummaries(g: GlobalOptions, opts: ListImagesOptions = {
   const graph = new ImageGraph(store);
   const pred = buildFilters(store, graph, opts.filters ?? []);
   const out: ImageSummary[] = [];
-  for (const img of graph.images) {
+  const ordered = [...graph.images].sort((a, b) => a.added - b.added);
+  for (const img of ordered) {
     if (!opts.all && graph.isIntermediate(img)) continue;
     if (!pred(img)) continue;
     let labels: Record<string, string> | null = null;
@@ -324,7 +343,7 @@ export function listImageSummaries(g: GlobalOptions, opts: ListImagesOptions = {
       ReadOnly: img.readOnly,
       Names: img.names,
       Digest: img.manifestDigest,
-      History: img.names,
+      History: namesHistory(img),
       Created: Math.floor(img.created / 1000),
       CreatedAt: rfc3339Seconds(img.created),
       Dangling: graph.isDangling(img),
@@ -428,7 +447,7 @@ function inspectOne(store: ImageStore, graph: ImageGraph, img: ImageRecord): Ima
     ManifestType: img.manifestMediaType,
     User: String(rawCfg?.User ?? ""),
     History: history.map((h) => ordered(h as Record<string, unknown>, HISTORY_ORDER, false)),
-    NamesHistory: img.names,
+    NamesHistory: namesHistory(img),
   };
   const hc = rawCfg?.Healthcheck ?? (raw.container_config as Record<string, unknown> | undefined)?.Healthcheck;
   if (docker && hc) report.Healthcheck = hc;
@@ -516,6 +535,8 @@ export interface RemoveImagesReport {
 
 /** Deletes layers no image uses any more. */
 async function collectLayers(store: ImageStore): Promise<void> {
+  // Loaded here: the layer module pulls in the unpacker, which listing never needs.
+  const { removeUnreferencedLayers } = await import("../storage/layers.ts");
   await removeUnreferencedLayers(store.layout, store.db);
 }
 

@@ -1,0 +1,62 @@
+/**
+ * `skiff inspect [--type] NAME...`, as Podman 4.3's cmd/podman/inspect:
+ * `--type image` inspects images only (errors as `image inspect`);
+ * `--type all` (the default) looks each name up as a container first, then as
+ * an image, and a name that is neither is `no such object: "x"`. Output and
+ * error order as `image inspect` (see renderInspect).
+ */
+import type { Command } from "../command.ts";
+import { SkiffError } from "../../lib/errors.ts";
+import { renderInspect, requireNames } from "./image-inspect.ts";
+
+const TYPES = ["image", "container", "pod", "network", "volume", "all"];
+
+/**
+ * HOOK(containers): the container side (src/engine/containers.ts, engineer
+ * H6b) plugs in here: return a lookup that gives a container's inspect report,
+ * or undefined when `ref` is no container. Until then nothing is a container.
+ */
+async function containerInspector(): Promise<((ref: string) => Promise<unknown | undefined>) | undefined> {
+  return undefined;
+}
+
+const command: Command = {
+  usage: "inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]",
+  summary: "Display the configuration of object denoted by ID",
+  flags: [
+    { name: "format", short: "f", type: "string", help: "Format the output to a Go template or json" },
+    { name: "latest", short: "l", type: "bool", help: "Act on the latest container podman is aware of" },
+    { name: "size", short: "s", type: "bool", help: "Display total file size" },
+    { name: "type", short: "t", type: "string", default: "all", help: "Specify inspect-object type (\"image\", \"container\", \"pod\", \"network\", \"volume\" or \"all\")" },
+  ],
+  async run(ctx) {
+    const type = ctx.flags.str("type") ?? "all";
+    if (!TYPES.includes(type)) {
+      throw new SkiffError("invalid-argument", `invalid type "${type}": must be "image", "container", "pod", "network", "volume", or "all"`);
+    }
+    if (ctx.flags.bool("latest")) throw new SkiffError("invalid-argument", "no containers to inspect: --latest");
+    requireNames(ctx.args);
+    const reports: unknown[] = [];
+    const errors: Error[] = [];
+    const containers = type === "all" || type === "container" ? await containerInspector() : undefined;
+    const { inspectImages } = await import("../../engine/images.ts");
+    for (const ref of ctx.args) {
+      const ctr = containers ? await containers(ref) : undefined;
+      if (ctr !== undefined) { reports.push(ctr); continue; }
+      if (type === "image" || type === "all") {
+        const r = inspectImages(ctx.global, [ref]);
+        if (r.reports.length > 0) { reports.push(...r.reports); continue; }
+        const e = r.errors[0]!;
+        errors.push(type === "all" && e instanceof SkiffError && e.kind === "not-found" ? new SkiffError("not-found", `no such object: "${ref}"`) : e);
+        continue;
+      }
+      // Pods, networks and volumes have no inspect yet: nothing is found, in Podman's words.
+      errors.push(new SkiffError("not-found", type === "network"
+        ? `network ${ref}: unable to find network with name or ID ${ref}: network not found`
+        : `no such ${type} ${ref}`));
+    }
+    return renderInspect(ctx, reports, errors);
+  },
+};
+
+export default command;
