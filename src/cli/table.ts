@@ -56,13 +56,6 @@ export const commandTable: Record<string, Loader> = {
   inspect: () => import("./commands/inspect.ts"),
   history: () => import("./commands/history.ts"),
   "image history": () => import("./commands/history.ts"),
-  images: () => import("./commands/images.ts"),
-  "image ls": () => import("./commands/images.ts"),
-  "image list": () => import("./commands/images.ts"),
-  "image inspect": () => import("./commands/image-inspect.ts"),
-  inspect: () => import("./commands/inspect.ts"),
-  history: () => import("./commands/history.ts"),
-  "image history": () => import("./commands/history.ts"),
 };
 
 /** Top-level names with summaries, for `skiff --help`. */
@@ -88,9 +81,6 @@ export function commandGroups(): [string, string][] {
     ["rmi", "Removes one or more images from local storage"],
     ["save", "Save image(s) to an archive"],
     ["load", "Load image(s) from a tar archive"],
-    ["images", "List images in local storage"],
-    ["inspect", "Display the configuration of object denoted by ID"],
-    ["history", "Show history of a specified image"],
     ["images", "List images in local storage"],
     ["inspect", "Display the configuration of object denoted by ID"],
     ["history", "Show history of a specified image"],
