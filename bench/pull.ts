@@ -10,34 +10,17 @@
  * compiled binary when SKIFF_BIN is set, else the source through Bun.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { median, skiff, storeFlags, timed } from "./lib.ts";
 
-const repo = resolve(import.meta.dir, "..");
 const n = Number(process.argv[2] ?? 3);
 const image = process.argv[3] ?? "localhost:5000/debian:bookworm";
-const skiff = process.env.SKIFF_BIN ? [process.env.SKIFF_BIN] : [process.execPath, join(repo, "src/bin/skiff.ts")];
-const env = { ...process.env, CONTAINERS_REGISTRIES_CONF: join(repo, "fixtures/registries.conf") };
-
-async function timed(argv: string[]): Promise<number> {
-  const t0 = performance.now();
-  const p = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe", env });
-  const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
-  const ms = performance.now() - t0;
-  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${err.trim()}`);
-  return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const times = { skiff: [] as number[], podman: [] as number[] };
 for (let i = 0; i < n; i++) {
   for (const tool of ["skiff", "podman"] as const) {
     const dir = mkdtempSync(`/tmp/skiff-bench-pull-${tool}-`);
     try {
-      const store = ["--root", join(dir, "root"), "--runroot", join(dir, "run")];
+      const store = storeFlags(dir);
       const argv = tool === "skiff"
         ? [...skiff, ...store, "pull", "-q", image]
         : ["podman", ...store, "--storage-driver", "overlay", "pull", "-q", "--tls-verify=false", image];

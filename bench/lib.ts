@@ -1,0 +1,34 @@
+/**
+ * Shared pieces of the benchmarks: how to start skiff (the compiled binary
+ * when SKIFF_BIN is set, else the source through Bun), the environment that
+ * points both engines at the fixture registries, wall-clock timing of one
+ * command, and the median.
+ */
+import { join, resolve } from "node:path";
+
+export const repo = resolve(import.meta.dir, "..");
+export const skiff = process.env.SKIFF_BIN ? [process.env.SKIFF_BIN] : [process.execPath, join(repo, "src/bin/skiff.ts")];
+export const env: Record<string, string | undefined> = {
+  ...process.env,
+  CONTAINERS_REGISTRIES_CONF: join(repo, "fixtures/registries.conf"),
+};
+
+/** Runs argv to completion; returns wall time in ms. @throws when it exits non-zero */
+export async function timed(argv: string[], extraEnv: Record<string, string> = {}): Promise<number> {
+  const t0 = performance.now();
+  const p = Bun.spawn(argv, { stdout: "ignore", stderr: "pipe", env: { ...env, ...extraEnv } });
+  const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${err.trim()}`);
+  return ms;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** `--root`/`--runroot` flags for a store under `dir`. */
+export function storeFlags(dir: string): string[] {
+  return ["--root", join(dir, "root"), "--runroot", join(dir, "run")];
+}
