@@ -418,7 +418,15 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
   if (opts.tty) args.push("--tty");
   if (opts.detach) args.push("--detach");
   if (opts.workdir) args.push("--cwd", opts.workdir);
-  for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);
+  if (opts.env && Object.keys(opts.env).length) {
+    // The runtime's --env replaces the process environment: start from the container's own.
+    const { containerBundleDir } = await import("../storage/layout.ts");
+    const { readFileSync } = await import("node:fs");
+    const base = (JSON.parse(readFileSync(`${containerBundleDir(ctx.store, id)}/config.json`, "utf8")) as { process?: { env?: string[] } }).process?.env ?? [];
+    const env = new Map(base.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] as const));
+    for (const [k, v] of Object.entries(opts.env)) env.set(k, v);
+    for (const [k, v] of env) args.push("--env", `${k}=${v}`);
+  }
   if (opts.user) args.push("--user", resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), opts.user));
   if (opts.privileged) {
     const { readFileSync } = await import("node:fs");
