@@ -11,7 +11,7 @@ import type {
   ContainerSpec, DeviceSpec, HealthcheckSpec, MountSpec, NamespaceMode, PullPolicy, ResourcesSpec,
   RestartSpec, SecuritySpec, UlimitSpec,
 } from "../spec/container-spec.ts";
-import { ramInBytes } from "../spec/units.ts";
+import { ramInBytes } from "../lib/units.ts";
 import { parseSignal, signalName } from "../spec/signals.ts";
 import { normalizeCapability } from "../spec/capabilities.ts";
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { validateSpec, type ContainerSpec } from "./container-spec.ts";
-import { fromHumanSize, ramInBytes } from "./units.ts";
+import { fromHumanSize, ramInBytes } from "../lib/units.ts";
 import { parseSignal, signalName } from "./signals.ts";
 
 const base: ContainerSpec = { image: "busybox" };
