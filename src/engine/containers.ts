@@ -475,3 +475,154 @@ function resolveUser(rootfs: string, spec: string): string {
   }
   return `${uid}:${gid ?? 0}`;
 }
+
+/**
+ * Podman's `inspect` report of a container (the fields skiff knows, with
+ * Podman's names), or undefined when `ref` names no container.
+ */
+export async function inspectContainer(g: GlobalOptions, ref: string): Promise<Record<string, unknown> | undefined> {
+  const ctx = await lifecycleContext(g);
+  const [{ findContainerId, getContainer }, { observedState, logPathOf }, layout] = await Promise.all([
+    import("../core/store.ts"), import("../core/lifecycle.ts"), import("../storage/layout.ts"),
+  ]);
+  const id = findContainerId(ctx.db, ref);
+  if (!id) return undefined;
+  const rec = getContainer(ctx.db, id);
+  if (!rec) return undefined;
+  const { config: c } = rec;
+  const st = observedState(ctx, rec);
+  const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "0001-01-01T00:00:00Z");
+  const status = st.status === "configured" ? "created" : st.status === "stopped" ? "exited" : st.status;
+  const { signalName } = await import("../spec/signals.ts");
+  const spec = c.spec;
+  return {
+    Id: c.id,
+    Created: iso(c.created),
+    Path: c.command[0] ?? "",
+    Args: c.command.slice(1),
+    State: {
+      OciVersion: "1.0.2-dev",
+      Status: status,
+      Running: st.status === "running",
+      Paused: st.status === "paused",
+      Restarting: false,
+      OOMKilled: st.oomKilled ?? false,
+      Dead: false,
+      Pid: st.status === "running" || st.status === "paused" ? st.pid ?? 0 : 0,
+      ConmonPid: st.status === "running" || st.status === "paused" ? st.conmonPid ?? 0 : 0,
+      ExitCode: st.exitCode ?? 0,
+      Error: st.error ?? "",
+      StartedAt: iso(st.startedAt),
+      FinishedAt: iso(st.finishedAt),
+      Healthcheck: { Status: "", FailingStreak: 0, Log: null },
+    },
+    Image: c.imageId ?? "",
+    ImageName: c.imageName,
+    Rootfs: c.rootfs ?? "",
+    ResolvConfPath: `${layout.containerUserdataDir(ctx.store, c.id)}/resolv.conf`,
+    HostnamePath: `${layout.containerUserdataDir(ctx.store, c.id)}/hostname`,
+    HostsPath: `${layout.containerUserdataDir(ctx.store, c.id)}/hosts`,
+    StaticDir: layout.containerUserdataDir(ctx.store, c.id),
+    OCIConfigPath: `${layout.containerBundleDir(ctx.store, c.id)}/config.json`,
+    OCIRuntime: c.runtime.split("/").pop(),
+    ConmonPidFile: `${layout.containerBundleDir(ctx.store, c.id)}/conmon.pid`,
+    PidFile: `${layout.containerBundleDir(ctx.store, c.id)}/pidfile`,
+    Name: c.name,
+    RestartCount: st.restartCount ?? 0,
+    Driver: "overlay",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    EffectiveCaps: null,
+    BoundingCaps: null,
+    ExecIDs: [],
+    GraphDriver: {
+      Name: "overlay",
+      Data: c.rootfs === undefined ? {
+        LowerDir: c.lowerLinks.map((l) => `${layout.layerLinkDir(ctx.store)}/${l}`).join(":"),
+        MergedDir: layout.containerMergedDir(ctx.store, c.id),
+        UpperDir: layout.containerUpperDir(ctx.store, c.id),
+        WorkDir: layout.containerWorkDir(ctx.store, c.id),
+      } : {},
+    },
+    Mounts: (spec.mounts ?? []).map((m) => ({
+      Type: m.type, Source: m.type === "bind" ? m.source : "", Destination: m.destination,
+      ...(m.type === "volume" ? { Name: m.name ?? "" } : {}),
+      Driver: m.type === "volume" ? "local" : "", Mode: "", Options: [...(m.options ?? [])], RW: !("readonly" in m && m.readonly), Propagation: "rprivate",
+    })),
+    Dependencies: [],
+    NetworkSettings: {
+      EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+      MacAddress: "", Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
+      Ports: {}, SandboxKey: "",
+    },
+    Namespace: "",
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: spec.hostname ?? c.id.slice(0, 12),
+      Domainname: "",
+      User: spec.user ?? (c.imageConfig.User as string | undefined) ?? "",
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: c.terminal,
+      OpenStdin: c.stdin,
+      StdinOnce: false,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Cmd: spec.command ?? (c.imageConfig.Cmd as string[] | undefined) ?? null,
+      Image: c.imageName,
+      Volumes: null,
+      WorkingDir: spec.workdir ?? ((c.imageConfig.WorkingDir as string | undefined) || "/"),
+      Entrypoint: (spec.entrypoint ?? (c.imageConfig.Entrypoint as string[] | undefined) ?? []).join(" "),
+      OnBuild: null,
+      Labels: c.labels,
+      Annotations: spec.annotations ?? {},
+      StopSignal: c.stopSignal,
+      StopSignalName: signalName(c.stopSignal),
+      StopTimeout: c.stopTimeout,
+      CreateCommand: null,
+      Umask: spec.umask ?? "0022",
+      Timeout: spec.timeout ?? 0,
+      Passwd: true,
+      sdNotifyMode: "container",
+    },
+    HostConfig: {
+      Binds: (spec.mounts ?? []).filter((m) => m.type === "bind").map((m) => `${(m as { source: string }).source}:${m.destination}`),
+      CgroupManager: "cgroupfs",
+      CgroupMode: "host",
+      ContainerIDFile: spec.cidfile ?? "",
+      LogConfig: { Type: c.logDriver, Config: null, Path: logPathOf(ctx, c.id), Tag: "", Size: c.logSizeMax > 0 ? String(c.logSizeMax) : "0B" },
+      NetworkMode: spec.network?.[0] ?? "bridge",
+      PortBindings: {},
+      RestartPolicy: { Name: c.restartPolicy.name === "no" ? "" : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries ?? 0 },
+      AutoRemove: c.autoRemove,
+      CapAdd: spec.capAdd ?? [],
+      CapDrop: spec.capDrop ?? [],
+      Dns: spec.dns ?? [],
+      DnsOptions: spec.dnsOptions ?? [],
+      DnsSearch: spec.dnsSearch ?? [],
+      ExtraHosts: (spec.addHosts ?? []).map((h) => `${h.host}:${h.ip}`),
+      GroupAdd: spec.groupAdd ?? [],
+      IpcMode: spec.ipc === "host" ? "host" : "private",
+      PidMode: spec.pid === "host" ? "host" : "private",
+      UTSMode: spec.uts === "host" ? "host" : "private",
+      Privileged: spec.privileged ?? false,
+      ReadonlyRootfs: spec.readOnly ?? false,
+      SecurityOpt: [],
+      Tmpfs: {},
+      ShmSize: spec.shmSize ?? 65536000,
+      Runtime: "oci",
+      Memory: spec.resources?.memory ?? 0,
+      MemorySwap: spec.resources?.memorySwap ?? 0,
+      NanoCpus: 0,
+      CpuShares: spec.resources?.cpuShares ?? 0,
+      CpuPeriod: spec.resources?.cpuPeriod ?? 0,
+      CpuQuota: spec.resources?.cpuQuota ?? 0,
+      CpusetCpus: spec.resources?.cpusetCpus ?? "",
+      PidsLimit: spec.resources?.pidsLimit ?? 2048,
+      Init: spec.init ?? false,
+      Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: `RLIMIT_${u.name.toUpperCase()}`, Soft: u.soft, Hard: u.hard })),
+    },
+  };
+}

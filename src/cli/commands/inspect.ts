@@ -16,8 +16,9 @@ const TYPES = ["image", "container", "pod", "network", "volume", "all"];
  * H6b) plugs in here: return a lookup that gives a container's inspect report,
  * or undefined when `ref` is no container. Until then nothing is a container.
  */
-async function containerInspector(): Promise<((ref: string) => Promise<unknown | undefined>) | undefined> {
-  return undefined;
+async function containerInspector(g: import("../../engine/options.ts").GlobalOptions): Promise<((ref: string) => Promise<unknown | undefined>) | undefined> {
+  const { inspectContainer } = await import("../../engine/containers.ts");
+  return (ref) => inspectContainer(g, ref);
 }
 
 const command: Command = {
@@ -38,7 +39,7 @@ const command: Command = {
     requireNames(ctx.args);
     const reports: unknown[] = [];
     const errors: Error[] = [];
-    const containers = type === "all" || type === "container" ? await containerInspector() : undefined;
+    const containers = type === "all" || type === "container" ? await containerInspector(ctx.global) : undefined;
     const { inspectImages } = await import("../../engine/images.ts");
     for (const ref of ctx.args) {
       const ctr = containers ? await containers(ref) : undefined;
