@@ -68,6 +68,7 @@ describe("runArgsToSpec", () => {
     [["--health-cmd", "curl -f x", "--health-interval", "5s", "--health-retries", "2"], { healthcheck: { test: ["CMD-SHELL", "curl -f x"], interval: "5s", retries: 2 } }],
     [["--health-cmd", '["/bin/check","-q"]'], { healthcheck: { test: ["CMD", "/bin/check", "-q"] } }],
     [["--no-healthcheck"], { healthcheck: { test: ["NONE"] } }],
+    [["--health-interval", "5s"], { healthcheck: { interval: "5s" } }],
     [["--pull", "never", "--cidfile", "/tmp/cid", "--init", "--stop-timeout", "3", "--stop-signal", "kill"],
       { pull: "never", cidfile: "/tmp/cid", init: true, stopTimeout: 3, stopSignal: "SIGKILL" }],
     [["--shm-size", "1m", "--group-add", "wheel,10", "--annotation", "a=b"], { shmSize: 1048576, groupAdd: ["wheel", "10"], annotations: { a: "b" } }],
@@ -142,6 +143,12 @@ describe("runArgsToSpec", () => {
     [["--userns", "keep-id"], "--userns is not supported yet"],
     [["--pod", "p"], "--pod is not supported yet"],
     [["--systemd", "always"], "--systemd is not supported yet"],
+    [["--mount", "src=/x,dst=/y"], "incorrect mount format: should be --mount type=<bind|tmpfs|volume>,[src=<host-dir|volume-name>,]target=<ctr-dir>[,options]"],
+    [["--annotation", "x"], "annotations must be formatted KEY=VALUE"],
+    [["--dns", "x"], "x is not an ip address"],
+    [["--cpus", "1", "--cpu-period", "1000"], "--cpu-period and --cpus cannot be set together"],
+    [["--cpus", "1", "--cpu-quota", "1000"], "--cpu-quota and --cpus cannot be set together"],
+    [["--device-cgroup-rule", "x"], `invalid device cgroup rule requires type, major:Minor, and access rules: "x"`],
     [["-w", "rel"], `invalid container path "rel", must be an absolute path`],
   ];
   for (const [argv, msg] of errors) {

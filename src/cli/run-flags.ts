@@ -353,6 +353,7 @@ export function parseMountArg(v: string): MountSpec {
       default: throw invalid(`unknown mount option "${key}"`);
     }
   }
+  if (type === "") throw invalid("incorrect mount format: should be --mount type=<bind|tmpfs|volume>,[src=<host-dir|volume-name>,]target=<ctr-dir>[,options]");
   if (type !== "bind" && type !== "volume" && type !== "tmpfs") throw invalid(`invalid filesystem type "${type}"`);
   if (dest === undefined || dest === "") throw invalid("must set volume destination");
   const destination = absoluteDest(dest);
@@ -559,14 +560,9 @@ function parseHealthcheck(f: Flags): HealthcheckSpec | undefined {
     return { test: ["NONE"] };
   }
   const cmd = f.str("health-cmd");
-  if (cmd === undefined) {
-    for (const x of ["health-interval", "health-retries", "health-start-period", "health-timeout", "health-on-failure"]) {
-      if (f.changed(x)) throw invalid(`--${x} requires --health-cmd`);
-    }
-    return undefined;
-  }
-  let test: string[];
-  if (cmd.toLowerCase() === "none") test = ["NONE"];
+  let test: string[] | undefined;
+  if (cmd === undefined) test = undefined;
+  else if (cmd.toLowerCase() === "none") test = ["NONE"];
   else {
     const ep = cmd.startsWith("[") ? parseEntrypoint(cmd) : undefined;
     test = ep && cmd.startsWith("[") && ep.length && ep[0] !== cmd ? ["CMD", ...ep] : ["CMD-SHELL", cmd];
@@ -584,14 +580,15 @@ function parseHealthcheck(f: Flags): HealthcheckSpec | undefined {
       throw invalid(`invalid healthcheck-${k === "startPeriod" ? "start-period" : k} ${JSON.stringify(d)}`);
     }
   }
-  return {
-    test,
+  const hc: HealthcheckSpec = {
+    ...(test ? { test } : {}),
     ...(durations.interval !== undefined ? { interval: durations.interval } : {}),
     ...(durations.timeout !== undefined ? { timeout: durations.timeout } : {}),
     ...(durations.startPeriod !== undefined ? { startPeriod: durations.startPeriod } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(onFailure !== undefined ? { onFailure } : {}),
   };
+  return Object.keys(hc).length ? hc : undefined;
 }
 
 function memFlag(f: Flags, name: string): number | undefined {
@@ -623,7 +620,8 @@ function parseResources(f: Flags): ResourcesSpec | undefined {
       throw usage(`invalid argument "${cpus}" for "--cpus" flag: strconv.ParseFloat: parsing "${cpus}": invalid syntax`);
     }
     if (n > 0) {
-      if (r.cpuPeriod !== undefined || r.cpuQuota !== undefined) throw invalid("--cpu-period and --cpu-quota cannot be set with --cpus");
+      if (r.cpuPeriod !== undefined) throw invalid("--cpu-period and --cpus cannot be set together");
+      if (r.cpuQuota !== undefined) throw invalid("--cpu-quota and --cpus cannot be set together");
       r.cpuPeriod = 100_000;
       r.cpuQuota = Math.round(n * 100_000);
     }
@@ -767,7 +765,7 @@ export function runArgsToSpec(f: Flags, args: readonly string[], ctx: RunArgsCon
   }
   Object.assign(labels, keyValues(f.strs("label"), (v) => `invalid label "${v}"`, true));
   if (Object.keys(labels).length) spec.labels = labels;
-  const annotations = keyValues(csv(f.strs("annotation")), (v) => `annotation must be formatted KEY=VALUE: ${JSON.stringify(v)}`, false);
+  const annotations = keyValues(csv(f.strs("annotation")), () => "annotations must be formatted KEY=VALUE", false);
   if (Object.keys(annotations).length) spec.annotations = annotations;
 
   str("init-path", "initPath");

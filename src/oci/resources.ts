@@ -23,6 +23,8 @@ export interface HostFacts {
   readonly cgroupManager: CgroupManager;
   /** Swap accounting is available (v1 memory.memsw.*, v2 memory.swap.max). */
   readonly memswAvailable: boolean;
+  /** The block IO controller takes a weight (v1 blkio.weight / blkio.bfq.weight, v2 io.weight / io.bfq.weight). */
+  readonly blkioWeightAvailable: boolean;
   /** Hard rlimits of this process by lowercase name ("nofile", "nproc"…); -1 = unlimited. */
   readonly rlimitHard: Readonly<Record<string, number>>;
   /** GOARCH-style architecture: "amd64", "arm64", … */
@@ -55,8 +57,8 @@ export function parseProcLimits(text: string): Record<string, number> {
   return out;
 }
 
-function statusField(field: string): string {
-  const m = new RegExp(`^${field}:\\s*(\\S+)`, "m").exec(readFileSync("/proc/self/status", "utf8"));
+function statusField(status: string, field: string): string {
+  const m = new RegExp(`^${field}:\\s*(\\S+)`, "m").exec(status);
   return m ? m[1]! : "0";
 }
 
@@ -75,12 +77,15 @@ export class LiveHostFacts implements HostFacts {
     if (!this.#memo.has(key)) this.#memo.set(key, f());
     return this.#memo.get(key) as T;
   }
+  get #status(): string {
+    return this.#get("status", () => readFileSync("/proc/self/status", "utf8"));
+  }
   get boundingCapabilities(): readonly string[] {
-    return this.#get("bnd", () => capabilitiesFromMask(statusField("CapBnd")));
+    return this.#get("bnd", () => capabilitiesFromMask(statusField(this.#status, "CapBnd")));
   }
   get canRaiseRlimits(): boolean {
     // CAP_SYS_RESOURCE is bit 24.
-    return this.#get("res", () => ((BigInt(`0x${statusField("CapEff")}`) >> 24n) & 1n) === 1n);
+    return this.#get("res", () => ((BigInt(`0x${statusField(this.#status, "CapEff")}`) >> 24n) & 1n) === 1n);
   }
   get cgroupVersion(): 1 | 2 {
     return this.#get("cgv", () => (existsSync("/sys/fs/cgroup/cgroup.controllers") ? 2 : 1));
@@ -93,6 +98,13 @@ export class LiveHostFacts implements HostFacts {
       if (this.cgroupVersion === 1) return existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
       const m = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"));
       return m ? existsSync(`/sys/fs/cgroup${m[1]}/memory.swap.max`) : false;
+    });
+  }
+  get blkioWeightAvailable(): boolean {
+    return this.#get("blkio", () => {
+      if (this.cgroupVersion === 1) return ["blkio.weight", "blkio.bfq.weight"].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));
+      const m = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"));
+      return m ? ["io.weight", "io.bfq.weight"].some((f) => existsSync(`/sys/fs/cgroup${m[1]}/${f}`)) : false;
     });
   }
   get rlimitHard(): Readonly<Record<string, number>> {

@@ -30,6 +30,7 @@ const HOST: HostFacts = {
   cgroupVersion: 1,
   cgroupManager: "cgroupfs",
   memswAvailable: true,
+  blkioWeightAvailable: false,
   rlimitHard: { nofile: 20000, nproc: 96365 },
   arch: "amd64",
   kernelVersion: "6.1.0",
@@ -148,6 +149,11 @@ describe("generateRuntimeSpec", () => {
     expect((b.ociSpec.linux.resources as { memory: unknown }).memory).toEqual({ limit: 67108864, swap: 134217728 });
   });
 
+  test("--blkio-weight is dropped with Podman's warning where the kernel has no weight", () => {
+    expect(gen(["--blkio-weight", "500"]).warnings).toEqual(["Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."]);
+    expect(gen(["--blkio-weight", "500"], { host: { blkioWeightAvailable: true } }).ociSpec.linux.resources).toMatchObject({ blockIO: { weight: 500 } });
+  });
+
   test("security-opt seccomp=unconfined, unmask and mask", () => {
     const linux = gen(["--security-opt", "seccomp=unconfined", "--security-opt", "unmask=/proc/kcore", "--security-opt", "mask=/secret"]).ociSpec.linux;
     expect(linux.seccomp).toBeUndefined();
@@ -166,6 +172,7 @@ describe("generateRuntimeSpec", () => {
   test("env: defaults, image, flags; HOME from passwd; --unsetenv", () => {
     const env = gen(["-e", "FOO=bar", "-e", "TERM=dumb", "--unsetenv", "X"], { image: { Cmd: ["sh"], Env: ["X=1", "Y=2"] } }).ociSpec.process.env;
     expect(env).toEqual(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=dumb", "Y=2", "FOO=bar", "container=podman", `HOSTNAME=${ID.slice(0, 12)}`, "HOME=/root"]);
+    expect(() => gen(["--group-add", "nogrp"])).toThrow(`looking up supplemental groups for container ${ID}: Unable to find group nogrp: no matching entries in group file`);
     const nobody = gen(["-u", "nobody"]).ociSpec.process;
     expect(nobody.env).toContain("HOME=/home");
     expect(nobody.user).toEqual({ uid: 65534, gid: 65534, umask: 18, additionalGids: [65534] });

@@ -7,7 +7,7 @@
  * the seccomp profile) and the HostFacts the caller passes.
  */
 import { readdirSync, statSync, lstatSync } from "node:fs";
-import { SkiffError } from "../lib/errors.ts";
+import { SkiffError, wrap } from "../lib/errors.ts";
 import {
   DEFAULT_PIDS_LIMIT, DEFAULT_SHM_SIZE, type ContainerSpec, type DeviceSpec, type MountSpec,
 } from "../spec/container-spec.ts";
@@ -208,7 +208,12 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
 
   // Process identity.
   const userStr = spec.user ?? image.User ?? "";
-  const user = resolveUser(input.rootfs, userStr, spec.groupAdd ?? []);
+  let user;
+  try {
+    user = resolveUser(input.rootfs, userStr, spec.groupAdd ?? []);
+  } catch (e) {
+    throw e instanceof SkiffError && e.message.startsWith("Unable to find group") ? wrap(e, `looking up supplemental groups for container ${input.containerId}`) : e;
+  }
   const caps = resolveCapabilities({
     ...(spec.capAdd ? { capAdd: spec.capAdd } : {}),
     ...(spec.capDrop ? { capDrop: spec.capDrop } : {}),
@@ -376,7 +381,10 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
   if (Object.keys(cpu).length) resources.cpu = cpu;
   const pids = r.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   if (pids > 0) resources.pids = { limit: pids };
-  if (r.blkioWeight) resources.blockIO = { weight: r.blkioWeight };
+  if (r.blkioWeight) {
+    if (host.blkioWeightAvailable) resources.blockIO = { weight: r.blkioWeight };
+    else warnings.push("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+  }
 
   const linux: Record<string, unknown> = {
     resources,

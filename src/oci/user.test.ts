@@ -62,7 +62,7 @@ test("--group-add adds names and numbers", () => {
 test("unknown names fail with Podman's wording", () => {
   expect(() => resolveUser(root, "nobodyx")).toThrow("unable to find user nobodyx: no matching entries in passwd file");
   expect(() => resolveUser(root, "0:nogrp")).toThrow("unable to find group nogrp: no matching entries in group file");
-  expect(() => resolveUser(root, "", ["nogrp"])).toThrow("unable to find group nogrp: no matching entries in group file");
+  expect(() => resolveUser(root, "", ["nogrp"])).toThrow("Unable to find group nogrp: no matching entries in group file");
 });
 
 test("symlinks resolve inside the rootfs, never to the host", () => {

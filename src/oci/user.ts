@@ -94,7 +94,8 @@ export interface ResolvedUser {
  * against the rootfs's /etc/passwd and /etc/group. Numeric ids are accepted
  * without entries (gid 0 then, as Podman).
  * @throws SkiffError "invalid-argument" `unable to find user x: no matching entries in passwd file`
- *   / `unable to find group x: no matching entries in group file` (Podman's wording)
+ *   / `unable to find group x: no matching entries in group file` / for groupAdd
+ *   `Unable to find group x: no matching entries in group file` (Podman's wording)
  */
 export function resolveUser(rootfs: string, user: string, groupAdd: readonly string[] = []): ResolvedUser {
   const colon = user.indexOf(":");
@@ -117,10 +118,11 @@ export function resolveUser(rootfs: string, user: string, groupAdd: readonly str
     if (!entry) throw new SkiffError("invalid-argument", `unable to find user ${u}: no matching entries in passwd file`);
     uid = entry.uid;
   }
-  const findGroup = (name: string): number => {
+  // Podman capitalises this message for --group-add only ("Unable to find group x").
+  const findGroup = (name: string, supplemental = false): number => {
     if (NUMERIC.test(name)) return Number(name);
     const ge = groupFile().find((x) => x.name === name);
-    if (!ge) throw new SkiffError("invalid-argument", `unable to find group ${name}: no matching entries in group file`);
+    if (!ge) throw new SkiffError("invalid-argument", `${supplemental ? "U" : "u"}nable to find group ${name}: no matching entries in group file`);
     return ge.gid;
   };
   const gid = g !== "" ? findGroup(g) : entry?.gid ?? 0;
@@ -131,7 +133,7 @@ export function resolveUser(rootfs: string, user: string, groupAdd: readonly str
   }
   for (const ga of groupAdd) {
     if (ga === "keep-groups") throw new SkiffError("invalid-argument", "--group-add keep-groups is not supported yet");
-    extra.push(findGroup(ga));
+    extra.push(findGroup(ga, true));
   }
   return { uid, gid, additionalGids: [...new Set(extra)], home: entry?.home || "/" };
 }

@@ -32,7 +32,8 @@ test("validateSpec names conflicting flags in Podman's words", () => {
   expect(msg({ network: ["none", "mynet"] })).toBe("cannot set multiple networks without bridge network mode, selected mode none: invalid argument");
   expect(msg({ oomScoreAdj: 5000 })).toBe("oom_score_adj: must be in range -1000..1000: 5000");
   expect(msg({ mounts: [{ type: "tmpfs", destination: "/x" }, { type: "volume", destination: "/x/" }] })).toBe("/x: duplicate mount destination");
-  expect(msg({ detach: true, attach: ["stdout"] })).toBe("--detach and --attach cannot be used together");
+  expect(msg({ mounts: [{ type: "bind", source: "/a", destination: "/x" }, { type: "bind", source: "/a", destination: "/x" }] })).toBe("ok");
+  expect(msg({ resources: { memorySwappiness: 200 } })).toBe("invalid value: 200, valid memory swappiness range is 0-100");
 });
 
 test("ramInBytes follows go-units (binary multiples, optional b/ib, fractions)", () => {

@@ -81,8 +81,8 @@ export type NamespaceMode = "private" | "host";
 
 /** Healthcheck settings (stored; run by a later issue). Durations as the user typed them (Go durations). */
 export interface HealthcheckSpec {
-  /** Command as Docker stores it: ["CMD-SHELL", "cmd"] or ["CMD", ...]; ["NONE"] disables. */
-  readonly test: readonly string[];
+  /** Command as Docker stores it: ["CMD-SHELL", "cmd"] or ["CMD", ...]; ["NONE"] disables; absent → the image's (the other fields then override the image's). */
+  readonly test?: readonly string[];
   /** @default "30s" */
   readonly interval?: string;
   /** @default "30s" */
@@ -350,17 +350,17 @@ export function validateSpec(spec: ContainerSpec): void {
   if (spec.oomScoreAdj !== undefined && (spec.oomScoreAdj < -1000 || spec.oomScoreAdj > 1000)) {
     bad(`oom_score_adj: must be in range -1000..1000: ${spec.oomScoreAdj}`);
   }
-  if (spec.detach && spec.attach !== undefined && spec.attach.length > 0) {
-    bad("--detach and --attach cannot be used together");
-  }
   if (spec.privileged && (spec.security?.mask?.length ?? 0) > 0) {
     bad("cannot set --security-opt mask with --privileged");
   }
-  const dests = new Set<string>();
+  // Podman accepts the very same mount twice, and refuses two different ones on one destination.
+  const dests = new Map<string, string>();
   for (const m of spec.mounts ?? []) {
     const d = m.destination.length > 1 ? m.destination.replace(/\/+$/, "") : m.destination;
-    if (dests.has(d)) bad(`${d}: duplicate mount destination`);
-    dests.add(d);
+    const same = JSON.stringify({ ...m, destination: d });
+    const prev = dests.get(d);
+    if (prev !== undefined && prev !== same) bad(`${d}: duplicate mount destination`);
+    dests.set(d, same);
   }
   for (const h of spec.addHosts ?? []) {
     if (!HOST_NAME.test(h.host)) bad(`bad format for add-host: "${h.host}:${h.ip}"`);
