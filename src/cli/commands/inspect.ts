@@ -35,7 +35,11 @@ const command: Command = {
     if (!TYPES.includes(type)) {
       throw new SkiffError("invalid-argument", `invalid type "${type}": must be "image", "container", "pod", "network", "volume", or "all"`);
     }
-    if (ctx.flags.bool("latest")) throw new SkiffError("invalid-argument", "no containers to inspect: --latest");
+    if (ctx.flags.bool("latest")) {
+      if (ctx.args.length > 0) throw new SkiffError("invalid-argument", "--latest and arguments cannot be used together");
+      // HOOK(containers): --latest inspects the newest container; until containers plug in there is none.
+      return renderInspect(ctx, [], [new SkiffError("not-found", "no containers to inspect: no such container")]);
+    }
     requireNames(ctx.args);
     const reports: unknown[] = [];
     const errors: Error[] = [];
