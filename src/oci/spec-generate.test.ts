@@ -7,8 +7,8 @@
  * change with SKIFF_UPDATE_GOLDEN=1 and review the diff.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Flags, parseArgv } from "../cli/argv.ts";
 import { RUN_FLAGS, runArgsToSpec } from "../cli/run-flags.ts";
@@ -42,6 +42,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "skiff-specgen-"));
   rootfs = join(dir, "rootfs");
   mkdirSync(join(rootfs, "etc"), { recursive: true });
+  mkdirSync(join(rootfs, "tmp"));
   writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n");
   writeFileSync(join(rootfs, "etc/group"), "root:x:0:\nwheel:x:10:root\nnogroup:x:65534:\n");
 });
@@ -147,6 +148,22 @@ describe("generateRuntimeSpec", () => {
     expect(a.warnings).toEqual([]);
     const b = gen(["--memory", "64m"]);
     expect((b.ociSpec.linux.resources as { memory: unknown }).memory).toEqual({ limit: 67108864, swap: 134217728 });
+  });
+
+  test("a -w folder must exist; the image's WorkingDir is created for the container's user", () => {
+    expect(() => gen(["-w", "/nope"])).toThrow(`workdir "/nope" does not exist on container ${ID}`);
+    expect(gen(["-w", "/etc"]).ociSpec.process.cwd).toBe("/etc");
+    const r = gen(["-u", "nobody"], { image: { Cmd: ["sh"], WorkingDir: "/srv/app/data" } });
+    expect(r.ociSpec.process.cwd).toBe("/srv/app/data");
+    const st = statSync(join(rootfs, "srv/app/data"));
+    expect(st.isDirectory()).toBe(true);
+    expect(st.uid).toBe(65534);
+    expect(statSync(join(rootfs, "srv")).uid).toBe(65534);
+  });
+
+  test("--network host takes the host's hostname unless --hostname is given", () => {
+    expect(gen(["--network", "host"]).ociSpec.hostname).toBe(hostname());
+    expect(gen(["--network", "host", "--hostname", "h"]).ociSpec.hostname).toBe("h");
   });
 
   test("--blkio-weight is dropped with Podman's warning where the kernel has no weight", () => {

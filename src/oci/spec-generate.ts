@@ -6,14 +6,14 @@
  * limited to what the spec needs (user lookup in the rootfs, device nodes,
  * the seccomp profile) and the HostFacts the caller passes.
  */
-import { readdirSync, statSync, lstatSync } from "node:fs";
+import { chownSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { SkiffError, wrap } from "../lib/errors.ts";
 import {
   DEFAULT_PIDS_LIMIT, DEFAULT_SHM_SIZE, type ContainerSpec, type DeviceSpec, type MountSpec,
 } from "../spec/container-spec.ts";
 import { resolveCapabilities } from "./capabilities.ts";
 import { compileSeccompFile } from "./seccomp.ts";
-import { resolveUser } from "./user.ts";
+import { resolveInRoot, resolveUser } from "./user.ts";
 import { containerCgroupPath, type HostFacts } from "./resources.ts";
 
 /** The `config` object of an OCI image config (the fields skiff uses). */
@@ -37,7 +37,7 @@ export interface GenerateInput {
   readonly rootfs: string;
   /** Full 64-hex container ID. */
   readonly containerId: string;
-  /** @default spec.hostname, else the first 12 characters of the ID */
+  /** @default defaultHostname(spec, containerId) */
   readonly hostname?: string;
   /**
    * Folder holding the files bind-mounted into the container: `hosts`,
@@ -87,6 +87,49 @@ export const MASKED_PATHS: readonly string[] = [
 export const READONLY_PATHS: readonly string[] = [
   "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 ];
+
+/**
+ * The container's hostname as Podman picks it: `--hostname`, else the host's
+ * with `--network host` (the container sees the host's interfaces, so tools
+ * that resolve their own name must find it), else the ID's first 12 characters.
+ */
+export function defaultHostname(spec: ContainerSpec, containerId: string): string {
+  if (spec.hostname !== undefined) return spec.hostname;
+  const nets = spec.network ?? [];
+  if (nets.length === 1 && nets[0] === "host") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("node:os") as typeof import("node:os")).hostname();
+  }
+  return containerId.slice(0, 12);
+}
+
+/**
+ * Checks the working directory inside the rootfs, as Podman does at init: a
+ * `-w` folder must exist; the image's WorkingDir is created when missing
+ * (owned by the container's user), as Podman and Docker do.
+ * @throws SkiffError "invalid-argument" `workdir "/x" does not exist on container <id>`
+ */
+export function prepareWorkdir(rootfs: string, cwd: string, fromFlag: boolean, containerId: string, uid: number, gid: number): void {
+  if (cwd === "/") return;
+  const hostPath = resolveInRoot(rootfs, cwd);
+  let isDir = false;
+  try {
+    isDir = statSync(hostPath).isDirectory();
+  } catch {
+    // missing: handled below
+  }
+  if (isDir) return;
+  if (fromFlag) throw new SkiffError("invalid-argument", `workdir "${cwd}" does not exist on container ${containerId}`);
+  // resolveInRoot resolved every existing component inside the rootfs; what is missing is created below it.
+  const created = mkdirSync(hostPath, { recursive: true, mode: 0o755 });
+  if (created !== undefined) {
+    let p = hostPath;
+    while (p.length >= created.length) {
+      chownSync(p, uid, gid);
+      p = p.slice(0, p.lastIndexOf("/"));
+    }
+  }
+}
 
 /** The image Env then the spec's, as NAME=value lines with later names winning, order of first appearance kept. */
 function mergeEnv(layers: readonly (readonly [string, string])[]): string[] {
@@ -194,14 +237,15 @@ function sizeK(bytes: number): string {
  * these deliberate differences: default rlimits never exceed the host's hard
  * limits; /dev/shm is a tmpfs mount rather than a bind of a per-container
  * tmpfs; `container=podman` is set in the environment.
+ * Side effect: the image's WorkingDir is created in the rootfs when missing (prepareWorkdir).
  * @throws SkiffError "invalid-argument" for unknown users/groups, missing devices, an unreadable seccomp
- *   profile, --init without catatonit, a --ulimit above the hard limit
+ *   profile, --init without catatonit, a --ulimit above the hard limit, a missing -w folder
  */
 export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
   const { spec, imageConfig: image, host } = input;
   const warnings: string[] = [];
   const privileged = spec.privileged === true;
-  const hostname = input.hostname ?? spec.hostname ?? input.containerId.slice(0, 12);
+  const hostname = input.hostname ?? defaultHostname(spec, input.containerId);
   const utsHost = spec.uts === "host";
   const networks = spec.network ?? [];
   const netHost = networks.length === 1 && networks[0] === "host";
@@ -270,6 +314,8 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
     rlimits.push({ type: `RLIMIT_${name.toUpperCase()}`, hard: v, soft: v });
   }
 
+  const cwd = spec.workdir ?? (image.WorkingDir || "/");
+  prepareWorkdir(input.rootfs, cwd, spec.workdir !== undefined, input.containerId, user.uid, user.gid);
   const umask = spec.umask !== undefined ? parseInt(spec.umask, 8) : 0o022;
   const processUser: Record<string, unknown> = { uid: user.uid, gid: user.gid, umask };
   if (user.additionalGids.length) processUser.additionalGids = user.additionalGids;
@@ -282,7 +328,7 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
     user: processUser,
     args,
     env: mergeEnv(env),
-    cwd: spec.workdir ?? (image.WorkingDir || "/"),
+    cwd,
     capabilities,
     rlimits,
   };
