@@ -76,7 +76,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     cmdPath = rest.slice(0, used).join(" ");
     const cmd: Command = (await loader()).default;
-    const p = parseArgv(rest.slice(used), [...cmd.flags, helpFlag], cmd.interspersed ?? true);
+    // run/create use -h for --hostname (as Podman): --help then has no shorthand.
+    const help = cmd.flags.some((f) => f.short === "h") ? { name: "help", type: "bool", help: "Help for this command" } as const : helpFlag;
+    const p = parseArgv(rest.slice(used), [...cmd.flags, help], cmd.interspersed ?? true);
     const flags = new Flags(p);
     if (flags.bool("help")) { out(renderHelp(cmdPath, cmd)); return 0; }
     const n = p.args.length;
