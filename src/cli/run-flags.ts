@@ -173,7 +173,7 @@ export const UNSUPPORTED_RUN_FLAGS: readonly string[] = [
 /** Values of otherwise unsupported flags that change nothing (the default behaviour). */
 const ACCEPTED_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
   cgroups: ["enabled"], "image-volume": ["bind"], sdnotify: ["container"], "seccomp-policy": ["default"],
-  systemd: ["true", "false"],
+  systemd: ["true", "false"], userns: ["host", ""],
 };
 
 /** What the conversion needs from the caller's world. */

@@ -177,6 +177,11 @@ describe("generateRuntimeSpec", () => {
     expect(linux.maskedPaths).not.toContain("/proc/kcore");
     expect(linux.maskedPaths).toContain("/secret");
     expect(gen(["--security-opt", "unmask=ALL"]).ociSpec.linux.readonlyPaths).toBeUndefined();
+    const custom = join(dir, "custom-seccomp.json");
+    writeFileSync(custom, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 1, excludes: { caps: ["CAP_SYS_ADMIN"] } }] }));
+    expect(gen(["--security-opt", `seccomp=${custom}`]).ociSpec.linux.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }] });
+    expect(gen(["--security-opt", `seccomp=${custom}`, "--cap-add", "sys_admin"]).ociSpec.linux.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW" });
+    expect(() => gen(["--security-opt", "seccomp=/nope.json"])).toThrow("opening seccomp profile failed: open /nope.json: no such file or directory");
   });
 
   test("volumes need a source from the caller; image VOLUMEs are bound when the caller made them", () => {
