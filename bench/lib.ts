@@ -32,3 +32,16 @@ export function median(xs: number[]): number {
 export function storeFlags(dir: string): string[] {
   return ["--root", join(dir, "root"), "--runroot", join(dir, "run")];
 }
+
+/**
+ * Unmounts everything mounted under `dir`, deepest first (containers/storage
+ * bind-mounts Podman's overlay folder onto itself and leaves it after exit).
+ */
+export function unmountUnder(dir: string): void {
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const points = readFileSync("/proc/self/mountinfo", "utf8").split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((p) => p.startsWith(dir + "/"))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) Bun.spawnSync(["umount", "-l", p], { stdout: "ignore", stderr: "ignore" });
+}

@@ -10,12 +10,11 @@
  * while waiting for a killed container's exit file (bounded by a timeout).
  */
 import type { Database } from "bun:sqlite";
-import { mkdirSync, rmSync, unlinkSync } from "node:fs";
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, messageOf } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/atomic.ts";
 import {
-  containerBundleDir, containerDir, containerMergedDir, containerUserdataDir, exitDir, runtimeStateDir, socketDir,
+  containerBundleDir, containerDir, containerMergedDir, containerUserdataDir, exitDir, runtimeStateDir, seccompCacheDir, socketDir,
   type StoreLayout,
 } from "../storage/layout.ts";
 import { deleteContainer, getContainer, insertContainer, removedExitCode, saveState } from "./store.ts";
@@ -134,7 +133,11 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     mkdirSync(socketDir(ctx.store), { recursive: true });
     mkdirSync(rt.stateRoot, { recursive: true, mode: 0o700 });
     const oci = await runtimeSpecFor(ctx, config);
-    writeFileAtomic(join(bundle, "config.json"), JSON.stringify(oci));
+    const sc = await import("../oci/seccomp-cache.ts");
+    const seccompKey = sc.seccompCacheKey(rt.path, oci);
+    const seccompCached = seccompKey !== undefined && sc.applyCachedSeccomp(seccompCacheDir(ctx.store), seccompKey, oci);
+    // No temp file + fsync: the bundle is new, volatile, and read by nobody before conmon starts below.
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(oci));
     const { spawnConmon } = await import("../oci/conmon.ts");
     const { pid, conmonPid } = await spawnConmon({
       runtime: rt,
@@ -151,6 +154,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
       stdin: config.stdin,
       exitCommand: [...ctx.skiffArgv, "container", "cleanup", id],
     });
+    if (seccompKey !== undefined && !seccompCached) sc.storeCompiledSeccomp(seccompCacheDir(ctx.store), seccompKey, rt.stateRoot, id);
     const created: ContainerState = { ...before, status: "created", mount, pid, conmonPid, pidStartTime: processStartTime(pid) as number };
     save(ctx, id, created);
     if (hooks.beforeStart) await hooks.beforeStart(bundle, { config, state: created });
@@ -210,16 +214,17 @@ function stripUndefined<T extends object>(o: T): T {
 async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitCode: number | undefined): Promise<ContainerState> {
   const id = rec.config.id;
   const errors: string[] = [];
-  try {
-    const { deleteContainer: rtDelete } = await import("../oci/runtime.ts");
-    await rtDelete(runtimeOf(ctx, rec.config), id);
-  } catch (e) { errors.push(messageOf(e)); }
+  // The runtime's delete and the unmount are independent (the container's mount namespace has its own
+  // copy of the rootfs mount): the unmount runs while the runtime process does its work.
+  const { deleteContainer: rtDelete } = await import("../oci/runtime.ts");
+  const deleted = rtDelete(runtimeOf(ctx, rec.config), id).catch((e: unknown) => { errors.push(messageOf(e)); });
   if (rec.config.rootfs === undefined) {
     try {
       const { unmountRootfs } = await import("../storage/overlay.ts");
       await unmountRootfs(ctx.store, id);
     } catch (e) { errors.push(messageOf(e)); }
   }
+  await deleted;
   rmSync(containerBundleDir(ctx.store, id), { recursive: true, force: true });
   try { unlinkSync(join(socketDir(ctx.store), id)); } catch {}
   if (errors.length) throw new SkiffError("runtime", `cleaning up container ${id}: ${errors.join(": ")}`);

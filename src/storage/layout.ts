@@ -44,3 +44,5 @@ export const exitDir = (s: StoreLayout) => join(s.runroot, "exits");
 export const socketDir = (s: StoreLayout) => join(s.runroot, "s");
 /** <runroot>/crun: the OCI runtime's --root (its state, apart from Podman's). */
 export const runtimeStateDir = (s: StoreLayout) => join(s.runroot, "runtime");
+/** Compiled seccomp filters (BPF) reused across starts, by profile digest (src/oci/seccomp-cache.ts). */
+export const seccompCacheDir = (s: StoreLayout) => join(s.runroot, "seccomp");
