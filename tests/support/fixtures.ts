@@ -131,9 +131,36 @@ async function runSetup(): Promise<void> {
   if (code !== 0) throw new Error(`fixtures/setup.sh exited ${code}:\n${out}${err}`);
 }
 
+const ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(",");
+
+/** True when :5000 still serves every tag at the digest setup.sh pushed (a test may have pushed over one). */
+async function tagsIntact(state: SetupState): Promise<boolean> {
+  const checks = Object.entries(state.digests)
+    .filter(([key]) => key.startsWith("5000/"))
+    .map(async ([key, digest]) => {
+      const [repo, tag] = key.slice("5000/".length).split(":");
+      try {
+        const res = await fetch(`http://127.0.0.1:5000/v2/${repo}/manifests/${tag}`, {
+          method: "HEAD",
+          headers: { accept: ACCEPT },
+          signal: AbortSignal.timeout(2000),
+        });
+        return res.headers.get("docker-content-digest") === digest;
+      } catch {
+        return false;
+      }
+    });
+  return checks.length > 0 && (await Promise.all(checks)).every(Boolean);
+}
+
 async function prepare(): Promise<FixtureInfo> {
   const state = readState();
-  if (state?.version !== currentVersion() || !(await allUp())) await runSetup();
+  if (state?.version !== currentVersion() || !(await allUp()) || !(await tagsIntact(state))) await runSetup();
   const fresh = readState();
   if (!fresh) throw new Error(`fixtures/setup.sh left no ${join(fixtureCacheDir(), "state.json")}`);
   const registry = "localhost:5000";
