@@ -10,7 +10,7 @@ PACKAGES=(
   crun runc conmon catatonit fuse-overlayfs uidmap slirp4netns netavark aardvark-dns iptables
   golang-github-containers-common
   docker-registry skopeo umoci debootstrap busybox-static apache2-utils openssl
-  podman zstd tmux jq curl python3 attr libcap2-bin ca-certificates xz-utils hyperfine
+  podman zstd tmux jq curl python3 iproute2 attr libcap2-bin ca-certificates xz-utils hyperfine
 )
 
 missing=()
