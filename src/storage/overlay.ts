@@ -10,7 +10,7 @@
  * cannot be used (EPERM/EINVAL/ENODEV, e.g. an old kernel in a user
  * namespace, or an upper dir on overlay) fuse-overlayfs is the fallback.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, wrap } from "../lib/errors.ts";
 import {
@@ -35,12 +35,20 @@ export function overlayOptions(s: StoreLayout, id: string, lowerLinks: readonly 
  */
 export async function mountRootfs(s: StoreLayout, id: string, lowerLinks: readonly string[]): Promise<OverlayKind> {
   const merged = containerMergedDir(s, id);
-  for (const d of [containerUpperDir(s, id), containerWorkDir(s, id), merged]) mkdirSync(d, { recursive: true, mode: 0o700 });
   let links = lowerLinks;
   if (links.length === 0) {
-    mkdirSync(join(layerLinkDir(s), "empty"), { recursive: true });
+    mkdirSync(join(layerLinkDir(s), "empty"), { recursive: true, mode: 0o755 });
     links = ["empty"];
   }
+  for (const d of [containerWorkDir(s, id), merged]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The merged root takes the upper dir's owner and mode: give it the top
+  // layer's, as containers/storage does, or a non-root container user could
+  // not even reach "/" (a 0700 upper).
+  const upper = containerUpperDir(s, id);
+  mkdirSync(upper, { recursive: true });
+  const top = statSync(join(layerLinkDir(s), links[0]!));
+  chownSync(upper, top.uid, top.gid);
+  chmodSync(upper, top.mode & 0o7777);
   const opts = overlayOptions(s, id, links);
   if (opts.length >= PAGE) {
     throw new SkiffError("runtime", `mounting overlay rootfs "${merged}": mount options are ${opts.length} bytes, over the ${PAGE}-byte limit (${links.length} layers): use a shorter --root`);

@@ -54,6 +54,15 @@ test("run of a missing command exits 127, a non-executable 126, a missing image 
   expect((await store.run(["ps", "-a", "-q"])).stdout).toBe("");
 }, 30_000);
 
+test("run -u with a uid absent from the image reaches / and writes as that uid", async () => {
+  // The merged root takes the upper dir's mode: a 0700 upper locked every non-root user out of "/".
+  const r = await store.run(["run", "--rm", "-u", "4242:4343", "--tmpfs", "/scratch:mode=1777", BUSYBOX, "sh", "-c", "id -u; id -g; echo $HOME; touch /scratch/f && stat -c %u:%g /scratch/f; stat -c %a /"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("4242\n4343\n/\n4242:4343\n755\n");
+  expect(await settledLeftovers(store)).toEqual([]);
+}, 30_000);
+
 test("run -i feeds stdin and ends it at EOF", async () => {
   const r = await store.run(["run", "--rm", "-i", BUSYBOX, "sh", "-c", "tr a-z A-Z; echo done"], { input: "hello\nworld\n" });
   expect(r.code).toBe(0);
