@@ -75,6 +75,9 @@ describe("helpers", () => {
     expect(normalizeFormat("table {{.ID}} {{.ID}}")).toBe("{{.ID}}\t{{.ID}}\n");
     expect(enforceRange("foobar was here")).toBe("{{range .}}foobar was here{{end -}}");
     expect(enforceRange("{{range .}}x{{end}}")).toBe("{{range .}}x{{end}}");
+    // A range over a field of each item is per-item text, not a range over the list.
+    expect(enforceRange("{{range .Config.Env}}{{println .}}{{end}}")).toBe("{{range .}}{{range .Config.Env}}{{println .}}{{end}}{{end -}}");
+    expect(formatInspect([{ Config: { Env: ["FOO=bar", "EMPTY="] } }], "{{range .Config.Env}}{{println .}}{{end}}")).toBe("FOO=bar\nEMPTY=\n\n");
   });
   test("isJsonFormat", () => {
     expect(isJsonFormat("json")).toBe(true);

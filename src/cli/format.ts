@@ -57,7 +57,9 @@ export function normalizeFormat(format: string): string {
 
 /** Podman's EnforceRange: wraps a format without its own range in `{{range .}}…{{end -}}`. */
 export function enforceRange(format: string): string {
-  return /\{\{-?\s*range\b/.test(format) ? format : `{{range .}}${format}{{end -}}`;
+  // Only a range over the whole list counts ("{{range .}}…{{end}}", as
+  // containers/common's rangeRegex); "{{range .Config.Env}}" is per item.
+  return /\{\{-?\s*range\s*\.\s*-?\}\}[\s\S]*\{\{-?\s*end\s*-?\s*\}\}/.test(format) ? format : `{{range .}}${format}{{end -}}`;
 }
 
 /** Splits a Go identifier into words as fatih/camelcase does ("CreatedAt" → ["Created", "At"], "ID" → ["ID"]). */

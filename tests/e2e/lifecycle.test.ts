@@ -64,3 +64,19 @@ test("10 parallel run -d plus rm -f leave consistent state", async () => {
   expect((await store.run(["ps", "-a", "-q"])).stdout).toBe("");
   expect(await settledLeftovers(store)).toEqual([]);
 }, 120_000);
+
+test("ps and inspect --format: unknown fields are errors, per-item ranges work", async () => {
+  const c = await store.run(["run", "--name", "fmt1", "-e", "FOO=bar", "-e", "EMPTY=", BUSYBOX, "sh", "-c", "exit 3"]);
+  expect(c.code).toBe(3);
+  const bad = await store.run(["ps", "-a", "--filter", "name=fmt1", "--format", "{{.NoSuchField}}"]);
+  expect(bad.code).toBe(125);
+  expect(bad.stderr).toBe('Error: template: ps:1:13: executing "ps" at <.NoSuchField>: can\'t evaluate field NoSuchField in type ps.psReporter\n');
+  const env = await store.run(["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", "fmt1"]);
+  expect(env.code).toBe(0);
+  expect(env.stdout.split("\n")).toContain("FOO=bar");
+  expect(env.stdout.split("\n")).toContain("EMPTY=");
+  const code = await store.run(["inspect", "--format", "{{.State.ExitCode}} {{.State.Status}}", "fmt1"]);
+  expect(code.stdout).toBe("3 exited\n");
+  expect((await store.run(["rm", "fmt1"])).code).toBe(0);
+  expect(await settledLeftovers(store)).toEqual([]);
+}, 30_000);

@@ -152,7 +152,7 @@ const cmd: Command = {
       };
     });
     const def = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${f.bool("size") ? "\t{{.Size}}" : ""}`;
-    ctx.out(formatList(rows, { format, defaultFormat: def, headers: { ID: "CONTAINER ID", CreatedHuman: "CREATED" }, noHeading: f.bool("noheading"), name: "ps" }));
+    ctx.out(formatList(rows, { format, defaultFormat: def, headers: { ID: "CONTAINER ID", CreatedHuman: "CREATED" }, noHeading: f.bool("noheading"), name: "ps", typeName: "ps.psReporter" }));
   },
 };
 export default cmd;
