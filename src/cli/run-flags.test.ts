@@ -77,7 +77,10 @@ describe("runArgsToSpec", () => {
     [["--pid", "host", "--ipc", "host", "--uts", "host"], { pid: "host", ipc: "host", uts: "host" }],
     [["--net", "none"], { network: ["none"] }],
     [["--network", "host"], { network: ["host"] }],
-    [["--network", "mynet", "-p", "8080:80", "-p", "53:53/udp"], { network: ["mynet"], publish: ["8080:80", "53:53/udp"] }],
+    [["--network", "mynet", "-p", "8080:80", "-p", "53:53/udp"], { network: ["mynet"], publish: ["8080:80", "53:53/udp"], portMappings: [
+      { host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp" },
+      { host_ip: "", container_port: 53, host_port: 53, range: 1, protocol: "udp" },
+    ] }],
     [["--privileged", "--read-only", "--read-only-tmpfs=false"], { privileged: true, readOnly: true, readOnlyTmpfs: false }],
     [["--log-driver", "none", "--log-opt", "max-size=10m", "--runtime", "runc"], { logDriver: "none", logOpts: { "max-size": "10m" }, runtime: "runc" }],
     [["--sig-proxy=false", "--tls-verify=false"], { sigProxy: false, tlsVerify: false }],

@@ -5,6 +5,7 @@
  * with "--x is not supported yet" when given; docs/compatibility.md lists them.
  * Parse with `interspersed: false`: flags stop at the image.
  */
+import { parseExpose, parsePortMapping } from "../spec/ports.ts";
 import type { FlagSpec, Flags } from "./argv.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type {
@@ -719,9 +720,15 @@ export function runArgsToSpec(f: Flags, args: readonly string[], ctx: RunArgsCon
   if (mounts.length) spec.mounts = mounts;
 
   const publish = csv(f.strs("publish"));
-  if (publish.length) spec.publish = publish;
+  if (publish.length) {
+    spec.publish = publish;
+    spec.portMappings = publish.map(parsePortMapping);
+  }
   const expose = csv(f.strs("expose"));
-  if (expose.length) spec.expose = expose;
+  if (expose.length) {
+    for (const e of expose) parseExpose(e); // checked now, used by -P and the image's ExposedPorts
+    spec.expose = expose;
+  }
   const nets = [...f.strs("network"), ...f.strs("net")];
   if (nets.length) spec.network = nets;
   const aliases = csv(f.strs("network-alias"));

@@ -7,6 +7,7 @@
  * is stated once, on the field. Sizes are bytes, durations milliseconds
  * unless a field says otherwise.
  */
+import type { PortMapping } from "./ports.ts";
 import { SkiffError } from "../lib/errors.ts";
 
 /** A bind mount of a host path (`-v /src:/dst`, `--mount type=bind`). */
@@ -180,8 +181,10 @@ export interface ContainerSpec {
   readonly mounts?: readonly MountSpec[];
   /** `--volumes-from`, recorded. */
   readonly volumesFrom?: readonly string[];
-  /** `-p` values as typed; parsed by the networking layer. */
+  /** `-p` values as typed. */
   readonly publish?: readonly string[];
+  /** `-p` values parsed (ports.ts), in netavark's shape. */
+  readonly portMappings?: readonly PortMapping[];
   /** `-P`. @default false */
   readonly publishAll?: boolean;
   /** `--expose` values as typed. */
