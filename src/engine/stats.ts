@@ -1,0 +1,194 @@
+/**
+ * What `stats`, `top` and `port` report about containers: options in,
+ * reports out, no printing.
+ */
+import { SkiffError } from "../lib/errors.ts";
+import type { GlobalOptions } from "./options.ts";
+import type { ContainerView } from "./containers.ts";
+
+/**
+ * One container's resource usage, with the field names of Podman's
+ * define.ContainerStats (sizes in bytes, times in nanoseconds, percentages
+ * as numbers, 100 = one full CPU).
+ */
+export interface StatsReport {
+  readonly ContainerID: string;
+  readonly Name: string;
+  /** CPU use since the previous sample (or since start), percent. */
+  readonly CPU: number;
+  readonly CPUNano: number;
+  /** Wall clock of this sample, ns since the epoch. */
+  readonly SystemNano: number;
+  readonly MemUsage: number;
+  /** The cgroup limit, capped at the host's memory (as Podman). */
+  readonly MemLimit: number;
+  readonly MemPerc: number;
+  readonly NetInput: number;
+  readonly NetOutput: number;
+  readonly BlockInput: number;
+  readonly BlockOutput: number;
+  readonly PIDs: number;
+  /** Time since the container started, ns. */
+  readonly UpTime: number;
+  /** CPU use over the container's whole life, percent. */
+  readonly AvgCPU: number;
+}
+
+export interface StatsOptions {
+  /** Every container, not only running ones (`-a`). @default false */
+  readonly all?: boolean;
+  /** The previous sample per container ID: CPU % is the use since then. */
+  readonly previous?: ReadonlyMap<string, StatsReport>;
+}
+
+async function views(g: GlobalOptions, refs: readonly string[], all: boolean): Promise<ContainerView[]> {
+  const eng = await import("./containers.ts");
+  if (refs.length === 0) {
+    const vs = await eng.listContainerViews(g);
+    return all ? vs : vs.filter((v) => v.state.status === "running" || v.state.status === "paused");
+  }
+  return Promise.all(refs.map((r) => eng.containerView(g, r)));
+}
+
+/**
+ * Samples the cgroup of each container named in `refs` (all running ones
+ * when empty; every container with `all`). A container that is not running
+ * reports zeros, as Podman's `stats -a` shows it.
+ * @throws SkiffError not-found for an unknown name or ID
+ */
+export async function containerStats(g: GlobalOptions, refs: readonly string[], opts: StatsOptions = {}): Promise<StatsReport[]> {
+  const { readCgroupStats, hostMemoryBytes } = await import("../core/cgroup-stats.ts");
+  const { processAlive } = await import("../core/proc.ts");
+  const hostMem = hostMemoryBytes();
+  const now = Date.now();
+  return (await views(g, refs, opts.all ?? false)).map((v) => {
+    const st = v.state;
+    const live = (st.status === "running" || st.status === "paused") && st.pid !== undefined && processAlive(st.pid, st.pidStartTime);
+    const c = live ? readCgroupStats(st.pid!) : undefined;
+    const upNs = live && st.startedAt ? (now - st.startedAt) * 1e6 : 0;
+    const cpuNs = c?.cpuNs ?? 0;
+    const prev = opts.previous?.get(v.config.id);
+    const sinceNs = prev ? now * 1e6 - prev.SystemNano : upNs;
+    const cpuDelta = prev ? cpuNs - prev.CPUNano : cpuNs;
+    const memLimit = c ? Math.min(c.memLimit, hostMem || c.memLimit) : 0;
+    const memUsage = c?.memUsage ?? 0;
+    return {
+      ContainerID: v.config.id,
+      Name: v.config.name,
+      CPU: sinceNs > 0 ? (cpuDelta / sinceNs) * 100 : 0,
+      CPUNano: cpuNs,
+      SystemNano: now * 1e6,
+      MemUsage: memUsage,
+      MemLimit: Number.isFinite(memLimit) ? memLimit : 0,
+      MemPerc: memLimit > 0 && Number.isFinite(memLimit) ? (memUsage / memLimit) * 100 : 0,
+      // No network namespace with interfaces yet (--network none|host): nothing to count.
+      NetInput: 0,
+      NetOutput: 0,
+      BlockInput: c?.blockRead ?? 0,
+      BlockOutput: c?.blockWrite ?? 0,
+      PIDs: c?.pids ?? 0,
+      UpTime: upNs,
+      AvgCPU: upNs > 0 ? (cpuNs / upNs) * 100 : 0,
+    };
+  });
+}
+
+/** `top`'s output: a header row and one row per process, or ps(1)'s own lines. */
+export type TopReport = { readonly header: string[]; readonly rows: string[][] } | { readonly lines: string[] };
+
+/**
+ * Lists a running container's processes (`top CTR [descriptors]`), as
+ * Podman: psgo-style descriptors read from /proc for the processes of the
+ * container's cgroup; descriptors psgo does not know are handed to ps(1)
+ * inside the container (`top CTR -ef`), whose output lines come back minus
+ * the ps process itself.
+ * @throws SkiffError state `top can only be used on running containers: container state improper`
+ */
+export async function topContainer(g: GlobalOptions, ref: string, args: readonly string[]): Promise<TopReport> {
+  const eng = await import("./containers.ts");
+  const v = await eng.containerView(g, ref);
+  const st = v.state;
+  if (st.status !== "running" || st.pid === undefined) {
+    throw new SkiffError("state", "top can only be used on running containers: container state improper");
+  }
+  const top = await import("../core/proc-top.ts");
+  let descriptors: string[];
+  try {
+    descriptors = top.parseDescriptors(args);
+  } catch (e) {
+    if (!(e instanceof top.UnknownDescriptorError)) throw e;
+    return { lines: await psInContainer(g, v, args) };
+  }
+  const { cgroupProcesses } = await import("../core/cgroup-stats.ts");
+  const pids = cgroupProcesses(st.pid);
+  // Init first, then the others by host pid (psgo lists by pid in the container's namespace).
+  const ordered = [st.pid, ...pids.filter((p) => p !== st.pid)];
+  return top.topTable(st.pid, ordered, descriptors);
+}
+
+async function psInContainer(g: GlobalOptions, v: ContainerView, args: readonly string[]): Promise<string[]> {
+  const { runtimeStateDir } = await import("../storage/layout.ts");
+  const p = Bun.spawn([v.config.runtime, "--root", runtimeStateDir({ root: g.root, runroot: g.runroot }), "exec", v.config.id, "ps", ...args], {
+    stdin: "ignore", stdout: "pipe", stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) {
+    const { runtimeMessage } = await import("../oci/runtime.ts");
+    throw new SkiffError("runtime", `executing ps(1) in the container: ${runtimeMessage(err) || out.trim() || `exit status ${code}`}`);
+  }
+  const self = args.join(" ");
+  return out.split("\n").filter((l) => l !== "" && !l.includes(self === "" ? "\0" : self));
+}
+
+/** One published port as Podman's ocicni.PortMapping names it. */
+export interface PortMapping {
+  readonly hostIP: string;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: string;
+}
+
+export interface PortReport {
+  readonly id: string;
+  readonly ports: PortMapping[];
+}
+
+/**
+ * Parses `-p` values ("8080:80", "127.0.0.1:8080:80/udp", "8080-8081:80-81",
+ * "[::1]:8080:80") into mappings. A value without a host port gets one only
+ * from the network set-up, so it is not listed here.
+ */
+export function parsePublish(values: readonly string[]): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const raw of values) {
+    const [spec = "", proto = "tcp"] = raw.split("/");
+    let hostIP = "";
+    let rest = spec;
+    const v6 = /^\[([^\]]+)\]:(.*)$/.exec(spec);
+    if (v6) { hostIP = v6[1]!; rest = v6[2]!; }
+    const parts = rest.split(":");
+    if (!v6 && parts.length === 3) hostIP = parts.shift()!;
+    if (parts.length !== 2 || parts[0] === "") continue;
+    const range = (s: string) => { const [a = "", b] = s.split("-"); return [Number(a), Number(b ?? a)] as const; };
+    const [h0, h1] = range(parts[0]!);
+    const [c0, c1] = range(parts[1]!);
+    if (![h0, h1, c0, c1].every(Number.isInteger) || h1 - h0 !== c1 - c0) continue;
+    for (let i = 0; i <= c1 - c0; i++) {
+      for (const p of proto.split(",")) out.push({ hostIP, hostPort: h0 + i, containerPort: c0 + i, protocol: p || "tcp" });
+    }
+  }
+  return out;
+}
+
+/**
+ * The recorded port mappings of running containers: those in `refs`, or
+ * every running container with mappings when `refs` is empty.
+ * @throws SkiffError not-found for an unknown name or ID
+ */
+export async function containerPorts(g: GlobalOptions, refs: readonly string[]): Promise<PortReport[]> {
+  const vs = await views(g, refs, refs.length > 0);
+  return vs
+    .filter((v) => v.state.status === "running" || v.state.status === "paused")
+    .map((v) => ({ id: v.config.id, ports: parsePublish(v.config.spec.publish ?? []) }))
+    .filter((r) => refs.length > 0 || r.ports.length > 0);
+}
