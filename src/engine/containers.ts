@@ -4,6 +4,7 @@
  * `container cleanup`: options in, reports out, no printing (the foreground
  * attach writes through the callbacks it is given).
  */
+import { GoTime } from "../lib/gotime.ts";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { SkiffError } from "../lib/errors.ts";
@@ -89,6 +90,9 @@ async function ensureImage(g: GlobalOptions, spec: ContainerSpec, opts: CreateOp
 export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerSpec, opts: CreateOptions = {}): Promise<CreateReport> {
   const { validateSpec } = await import("../spec/container-spec.ts");
   validateSpec(spec);
+  // A --mount type=bind source must exist at create, as in Podman; a -v one is made at start (Docker's way).
+  const { prepareBindSources } = await import("../oci/bind-source.ts");
+  prepareBindSources(spec.mounts?.filter((m) => m.type !== "bind" || m.createHostPath !== true));
   const ctx = await lifecycleContext(g);
   let imageId: string | null = null;
   let imageName = spec.image;
@@ -491,7 +495,8 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
   if (!rec) return undefined;
   const { config: c } = rec;
   const st = observedState(ctx, rec);
-  const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "0001-01-01T00:00:00Z");
+  // time.Time fields: RFC3339Nano in JSON, Go's Time.String() in templates; zero time for "never".
+  const iso = (ms: number | undefined) => (ms ? GoTime.fromMs(ms) : GoTime.zero());
   const status = st.status === "configured" ? "created" : st.status === "stopped" ? "exited" : st.status;
   const { signalName } = await import("../spec/signals.ts");
   const spec = c.spec;

@@ -5,6 +5,7 @@
  * (parent/child images by layer tree and history, dangling = no names and no
  * children, intermediate = no names but children).
  */
+import { GoTime } from "../lib/gotime.ts";
 import type { Database } from "bun:sqlite";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
@@ -363,7 +364,8 @@ export interface ImageInspectReport {
   RepoDigests: string[];
   Parent: string;
   Comment: string;
-  Created: string;
+  /** time.Time: RFC3339Nano in JSON, Go's Time.String() in templates. */
+  Created: GoTime;
   Config: Record<string, unknown>;
   Version: string;
   Author: string;
@@ -402,9 +404,13 @@ function ordered(obj: Record<string, unknown> | undefined, order: readonly strin
 }
 
 /** Go's time.Time RFC3339Nano rendering of an RFC 3339 string (trailing zeros of the fraction dropped). */
-function rfc3339Nano(s: string | undefined): string {
-  if (!s) return "0001-01-01T00:00:00Z";
-  return s.replace(/\.(\d*?)0+(Z|[+-]\d\d:\d\d)$/, (_m, d: string, z: string) => (d ? `.${d}${z}` : z));
+function goTime(s: string | undefined): GoTime {
+  if (!s) return GoTime.zero();
+  try {
+    return new GoTime(s);
+  } catch {
+    return GoTime.zero();
+  }
 }
 
 function inspectOne(store: ImageStore, graph: ImageGraph, img: ImageRecord): ImageInspectReport {
@@ -432,7 +438,7 @@ function inspectOne(store: ImageStore, graph: ImageGraph, img: ImageRecord): Ima
     RepoDigests: repoDigests(img),
     Parent: graph.parentOf(img)?.id ?? "",
     Comment: docker ? String(raw.comment ?? "") : (history[0]?.comment ?? ""),
-    Created: rfc3339Nano(cfg.created),
+    Created: goTime(cfg.created),
     Config: ordered(rawCfg, CONFIG_ORDER, true),
     Version: docker ? String(raw.docker_version ?? "") : "",
     Author: cfg.author ?? "",

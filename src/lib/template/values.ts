@@ -11,6 +11,10 @@
  *   (missing field → "can't evaluate field X in type T", printed `{v1 v2}`).
  * - function: a method; called with the action's arguments.
  */
+import { GoTime } from "../gotime.ts";
+
+/** Values that print and behave as Go's time.Time. */
+const isTime = (v: unknown): boolean => v instanceof Date || v instanceof GoTime;
 
 const STRUCT_TYPE: unique symbol = Symbol("skiff.goStructType");
 
@@ -32,17 +36,17 @@ export function structTypeOf(v: object): string | undefined {
   const mark = (v as Marked)[STRUCT_TYPE];
   if (mark !== undefined) return mark;
   const proto = Object.getPrototypeOf(v) as object | null;
-  if (proto === null || proto === Object.prototype || Array.isArray(v) || v instanceof Date) return undefined;
+  if (proto === null || proto === Object.prototype || Array.isArray(v) || isTime(v)) return undefined;
   const ctor = (proto as { constructor?: { name?: string } }).constructor;
   return ctor?.name ? `*${ctor.name}` : "struct";
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && structTypeOf(v) === undefined;
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isTime(v) && structTypeOf(v) === undefined;
 }
 
 export function isStruct(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && structTypeOf(v) !== undefined;
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isTime(v) && structTypeOf(v) !== undefined;
 }
 
 /** Go's type name for error messages ("string", "int", "[]string", "map[string]string"…). */
@@ -61,7 +65,7 @@ export function goTypeName(v: unknown): string {
       return "func";
   }
   if (Array.isArray(v)) return v.length > 0 && v.every((e) => typeof e === "string") ? "[]string" : "[]interface {}";
-  if (v instanceof Date) return "time.Time";
+  if (isTime(v)) return "time.Time";
   const st = structTypeOf(v as object);
   if (st !== undefined) return st;
   const vals = Object.values(v as object);
