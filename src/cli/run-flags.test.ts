@@ -87,7 +87,7 @@ describe("runArgsToSpec", () => {
     [["--cgroups", "enabled", "--systemd", "false"], {}],
     [["-v", "/src:/dst:ro,z", "-v", "data:/data", "-v", "/anon", "--tmpfs", "/t:size=1m", "--mount", "type=bind,src=/s,dst=/d,readonly,bind-propagation=rshared"], {
       mounts: [
-        { type: "bind", source: "/src", destination: "/dst", readonly: true, options: ["z"] },
+        { type: "bind", source: "/src", destination: "/dst", readonly: true, createHostPath: true, options: ["z"] },
         { type: "volume", name: "data", destination: "/data", readonly: false },
         { type: "volume", destination: "/anon" },
         { type: "bind", source: "/s", destination: "/d", readonly: true, options: ["rshared"] },
@@ -97,6 +97,20 @@ describe("runArgsToSpec", () => {
     [["--mount", "type=tmpfs,target=/x,tmpfs-size=64m,tmpfs-mode=1777"], { mounts: [{ type: "tmpfs", destination: "/x", options: ["size=64m", "mode=1777"] }] }],
     [["--mount", "type=volume,source=v,destination=/v,ro=true"], { mounts: [{ type: "volume", name: "v", destination: "/v", readonly: true }] }],
   ];
+  test("-v ./x and ../x bind relative to the current folder; --mount resolves any relative source", () => {
+    const at = (...argv: string[]) => {
+      const p = parseArgv(argv, RUN_FLAGS, false);
+      return runArgsToSpec(new Flags(p), p.args, { ...ctx, cwd: "/work/here" }).mounts;
+    };
+    expect(at("-v", "./d:/x", "-v", "../e/f:/y:ro", "-v", ".:/z", "img")).toEqual([
+      { type: "bind", source: "/work/here/d", destination: "/x", readonly: false, createHostPath: true },
+      { type: "bind", source: "/work/e/f", destination: "/y", readonly: true, createHostPath: true },
+      { type: "bind", source: "/work/here", destination: "/z", readonly: false, createHostPath: true },
+    ]);
+    expect(at("--mount", "type=bind,src=sub/dir,dst=/x", "img")).toEqual([
+      { type: "bind", source: "/work/here/sub/dir", destination: "/x", readonly: false },
+    ]);
+  });
   for (const [argv, want] of table) {
     test(`parses ${argv.join(" ")}`, () => {
       const s = spec(...argv, "img");
@@ -117,7 +131,8 @@ describe("runArgsToSpec", () => {
     [["--ulimit", "foo=1"], `ulimit option "foo=1" requires name=SOFT:HARD, failed to be parsed: invalid ulimit type: foo`],
     [["--restart", "foo"], `running container create option: "foo" is not a valid restart policy: invalid argument`],
     [["--restart", "on-failure:x"], `parsing restart policy retry count: strconv.Atoi: parsing "x": invalid syntax`],
-    [["-v", "./x:/y"], `invalid volume source "./x": relative source paths are not supported, use an absolute path`],
+    [["-v", "rel/sub:/y"], `"rel/sub" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`],
+    [["-v", ":/y"], `invalid volume specification: ":/y"`],
     [["-v", "/x:y"], `invalid container path "y", must be an absolute path`],
     [["-v", "/x:/y:foo"], `invalid option type "foo"`],
     [["-v", "/x:/y:ro,rw"], "cannot pass 'ro' and 'rw' options more than once"],

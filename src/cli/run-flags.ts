@@ -15,6 +15,7 @@ import type {
 import { ramInBytes } from "../lib/units.ts";
 import { parseSignal, signalName } from "../spec/signals.ts";
 import { normalizeCapability } from "../spec/capabilities.ts";
+import { resolve as resolvePath } from "node:path";
 
 const s = (name: string, help: string, short?: string): FlagSpec => (short ? { name, short, type: "string", help } : { name, type: "string", help });
 const a = (name: string, help: string, short?: string): FlagSpec => (short ? { name, short, type: "strings", help } : { name, type: "strings", help });
@@ -183,6 +184,8 @@ export interface RunArgsContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a text file (for `--env-file`, `--label-file`); throws Node's ENOENT errors. @default fs.readFileSync */
   readonly readFile?: (path: string) => string;
+  /** Folder that `-v ./x:/y` and `--mount type=bind,src=./x` are relative to. @default process.cwd() */
+  readonly cwd?: string;
 }
 
 const usage = (msg: string) => new SkiffError("usage", msg);
@@ -293,11 +296,30 @@ function splitRo(opts: readonly string[]): { readonly: boolean; rest: string[] }
 }
 
 /**
- * `-v src:dst[:opts]`, `-v dst` (anonymous volume). An absolute src is a bind
- * mount, a name a named volume; relative paths are refused.
- * @throws SkiffError "invalid-argument" with Podman's messages
+ * A host path given to `-v` or `--mount type=bind`, made absolute: "/x" as
+ * is, "./x", "../x", "." and ".." against `cwd` (Docker >= 23 and Podman).
+ * Anything else is not a path; `undefined` then.
  */
-export function parseVolumeArg(v: string): MountSpec {
+function hostPath(src: string, cwd: string): string | undefined {
+  if (src.startsWith("/")) return src;
+  if (src === "." || src === ".." || src.startsWith("./") || src.startsWith("../")) return resolvePath(cwd, src);
+  return undefined;
+}
+
+/** Docker's refusal of a source that is neither a path nor a volume name. */
+function badVolumeName(src: string): SkiffError {
+  return invalid(`${JSON.stringify(src)} includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+}
+
+/**
+ * `-v src:dst[:opts]`, `-v dst` (anonymous volume). An absolute src, or one
+ * starting with "./" or "../", is a bind mount (relative ones resolved
+ * against `cwd`; a missing folder is created at start, as Docker does);
+ * a name is a named volume. A relative path like "rel/sub" is neither and is
+ * refused with Docker's message.
+ * @throws SkiffError "invalid-argument" with Podman's/Docker's messages
+ */
+export function parseVolumeArg(v: string, cwd: string = process.cwd()): MountSpec {
   const parts = v.split(":");
   if (parts.length > 3 || v === "") throw invalid(`invalid volume specification: "${v}"`);
   if (parts.length === 1) return { type: "volume", destination: absoluteDest(parts[0]!) };
@@ -309,11 +331,10 @@ export function parseVolumeArg(v: string): MountSpec {
   const { readonly, rest } = splitRo(opts);
   const destination = absoluteDest(dst);
   const extra = rest.length ? { options: rest } : {};
-  if (src.startsWith("/")) return { type: "bind", source: src, destination, readonly, ...extra };
-  if (src.startsWith(".") || src.includes("/") || src === "") {
-    throw invalid(`invalid volume source "${src}": relative source paths are not supported, use an absolute path`);
-  }
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw invalid(`invalid volume name "${src}"`);
+  const source = hostPath(src, cwd);
+  if (source !== undefined) return { type: "bind", source, destination, readonly, createHostPath: true, ...extra };
+  if (src === "") throw invalid(`invalid volume specification: "${v}"`);
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw badVolumeName(src);
   return { type: "volume", name: src, destination, readonly, ...extra };
 }
 
@@ -321,8 +342,9 @@ export function parseVolumeArg(v: string): MountSpec {
  * `--mount type=bind|volume|tmpfs,src=…,dst=…,ro,…` (Docker's syntax with
  * Podman's keys: source/src, destination/dst/target, readonly/ro[=bool],
  * bind-propagation, relabel, tmpfs-size, tmpfs-mode, volume-opt, nocopy).
+ * A relative bind source is resolved against `cwd`; it must exist at create.
  */
-export function parseMountArg(v: string): MountSpec {
+export function parseMountArg(v: string, cwd: string = process.cwd()): MountSpec {
   let type = "";
   let source: string | undefined;
   let dest: string | undefined;
@@ -362,8 +384,8 @@ export function parseMountArg(v: string): MountSpec {
   if (type === "tmpfs") return { type, destination, options: readonly ? ["ro", ...options] : options };
   if (type === "bind") {
     if (!source) throw invalid("must set source volume");
-    if (!source.startsWith("/")) throw invalid(`invalid volume source "${source}": relative source paths are not supported, use an absolute path`);
-    return { type, source, destination, readonly, ...extra };
+    // --mount is always a path (no volume names): Docker >= 23 and Podman resolve any relative one.
+    return { type, source: resolvePath(cwd, source), destination, readonly, ...extra };
   }
   return source ? { type, name: source, destination, readonly, ...extra } : { type, destination, readonly, ...extra };
 }
@@ -713,8 +735,8 @@ export function runArgsToSpec(f: Flags, args: readonly string[], ctx: RunArgsCon
   if (groups.length) spec.groupAdd = groups;
 
   const mounts: MountSpec[] = [
-    ...f.strs("volume").map(parseVolumeArg),
-    ...f.strs("mount").map(parseMountArg),
+    ...f.strs("volume").map((v) => parseVolumeArg(v, ctx.cwd ?? process.cwd())),
+    ...f.strs("mount").map((v) => parseMountArg(v, ctx.cwd ?? process.cwd())),
     ...f.strs("tmpfs").map(parseTmpfsArg),
   ];
   if (mounts.length) spec.mounts = mounts;

@@ -8,6 +8,7 @@
  */
 import { chownSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { SkiffError, wrap } from "../lib/errors.ts";
+import { prepareBindSources } from "./bind-source.ts";
 import {
   DEFAULT_PIDS_LIMIT, DEFAULT_SHM_SIZE, type ContainerSpec, type DeviceSpec, type MountSpec,
 } from "../spec/container-spec.ts";
@@ -237,9 +238,11 @@ function sizeK(bytes: number): string {
  * these deliberate differences: default rlimits never exceed the host's hard
  * limits; /dev/shm is a tmpfs mount rather than a bind of a per-container
  * tmpfs; `container=podman` is set in the environment.
- * Side effect: the image's WorkingDir is created in the rootfs when missing (prepareWorkdir).
+ * Side effects: the image's WorkingDir is created in the rootfs when missing (prepareWorkdir), and a
+ * missing `-v` bind source on the host (prepareBindSources).
  * @throws SkiffError "invalid-argument" for unknown users/groups, missing devices, an unreadable seccomp
- *   profile, --init without catatonit, a --ulimit above the hard limit, a missing -w folder
+ *   profile, --init without catatonit, a --ulimit above the hard limit, a missing -w folder, a missing
+ *   `--mount type=bind` source
  */
 export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
   const { spec, imageConfig: image, host } = input;
@@ -357,6 +360,7 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
       if (!userDests.has(d)) mounts.push({ destination: d, type: "tmpfs", source: "tmpfs", options: ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"] });
     }
   }
+  prepareBindSources(spec.mounts);
   for (const m of spec.mounts ?? []) mounts.push(userMount(m, input));
   for (const dest of Object.keys(image.Volumes ?? {})) {
     const d = dest.length > 1 ? dest.replace(/\/+$/, "") : dest;

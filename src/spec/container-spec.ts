@@ -20,6 +20,12 @@ export interface BindMountSpec {
   /** Mounted read-only. @default false */
   readonly readonly?: boolean;
   /**
+   * A missing source folder is created (mode 0755) instead of refused: set for
+   * `-v` (Docker's behaviour, its `bind.create_host_path`), not for
+   * `--mount type=bind`, whose missing source is an error. @default false
+   */
+  readonly createHostPath?: boolean;
+  /**
    * Further mount options as given (`z`, `Z`, `nosuid`, `rshared`, `noexec`…);
    * `ro`/`rw` are folded into `readonly`. SELinux relabel options are kept
    * for `inspect` and ignored where SELinux is off.
