@@ -13,17 +13,68 @@ export function parseLogLine(line: string): LogLine | undefined {
   return { time, ms: Date.parse(time), stream: line.slice(a + 1, b), partial: line.slice(b + 1, c) === "P", text: line.slice(c + 1) };
 }
 
-/** RFC3339 timestamp or Go duration ("10m", "1h30m") relative to now → unix ms. */
-export function parseSince(v: string, now = Date.now()): number {
-  const t = Date.parse(v);
-  if (!Number.isNaN(t) && /\d{4}-\d\d-\d\d/.test(v)) return t;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
-  let total = 0; let consumed = 0;
-  for (const m of v.matchAll(re)) { total += Number(m[1]) * unit[m[2]!]!; consumed += m[0].length; }
-  if (consumed === 0 || consumed !== v.length) throw new SkiffError("invalid-argument", `time "${v}": invalid time format`);
-  return now - total;
+/**
+ * conmon's timestamp ("2024-01-02T15:04:05.120000000+00:00") as Go's
+ * RFC3339Nano prints it, which is what `podman logs -t` shows: trailing
+ * zeros of the fraction dropped, a zero offset written "Z".
+ */
+export function rfc3339Nano(t: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
+  if (!m) return t;
+  const frac = (m[2] ?? "").replace(/0+$/, "");
+  const zone = m[3] === "+00:00" || m[3] === "-00:00" ? "Z" : m[3];
+  return `${m[1]}${frac ? `.${frac}` : ""}${zone}`;
+}
+
+/**
+ * Renders k8s-file lines as `podman logs` does: partial (P) pieces of one
+ * stream joined to that stream's next full (F) line, which gives the
+ * timestamp; stdout lines to `out`, stderr lines to `err`.
+ */
+export class LogRenderer {
+  private readonly pending = new Map<string, string>();
+  constructor(
+    private readonly opts: { prefix: string; timestamps: boolean; since?: number | undefined; until?: number | undefined },
+    private readonly out: (s: string) => void,
+    private readonly err: (s: string) => void,
+  ) {}
+
+  write(lines: readonly string[]): void {
+    let o = "";
+    let e = "";
+    for (const raw of lines) {
+      const l = parseLogLine(raw);
+      if (!l) continue;
+      if (this.opts.since !== undefined && l.ms < this.opts.since) continue;
+      if (this.opts.until !== undefined && l.ms > this.opts.until) continue;
+      const before = this.pending.get(l.stream) ?? "";
+      if (l.partial) { this.pending.set(l.stream, before + l.text); continue; }
+      this.pending.delete(l.stream);
+      const text = `${this.opts.prefix}${this.opts.timestamps ? `${rfc3339Nano(l.time)} ` : ""}${before}${l.text}\n`;
+      if (l.stream === "stderr") e += text; else o += text;
+    }
+    if (o) this.out(o);
+    if (e) this.err(e);
+  }
+
+  /** Prints what is left of unfinished lines (the container ended without a final newline). */
+  flush(): void {
+    for (const [stream, text] of this.pending) if (text) (stream === "stderr" ? this.err : this.out)(`${this.opts.prefix}${text}`);
+    this.pending.clear();
+  }
+}
+
+/** The start of the last `tail` full lines (a run of partial lines plus its final line counts once). */
+function tailStart(lines: readonly string[], tail: number): number {
+  if (tail < 0) return 0;
+  let count = 0;
+  let i = lines.length;
+  while (i > 0 && count < tail) {
+    i--;
+    if (!parseLogLine(lines[i]!)?.partial) count++;
+    while (i > 0 && parseLogLine(lines[i - 1]!)?.partial) i--;
+  }
+  return tail === 0 ? lines.length : i;
 }
 
 const cmd: Command = {
@@ -38,49 +89,41 @@ const cmd: Command = {
     { name: "tail", type: "int", default: -1, help: "Output the specified number of LINES at the end of the logs" },
     { name: "timestamps", short: "t", type: "bool", help: "Output the timestamps in the log" },
   ],
-  minArgs: 1,
   async run(ctx) {
     const eng = await import("../../engine/containers.ts");
+    const { parseInputTime } = await import("../../lib/units.ts");
     const f = ctx.flags;
-    const since = f.str("since") !== undefined ? parseSince(f.str("since")!) : undefined;
-    const until = f.str("until") !== undefined ? parseSince(f.str("until")!) : undefined;
+    // Podman's ParseInputTime: a duration counts back from now for --since, forward for --until.
+    const since = f.str("since") !== undefined ? parseInputTime(f.str("since")!, true).getTime() : undefined;
+    const until = f.str("until") !== undefined ? parseInputTime(f.str("until")!, false).getTime() : undefined;
     const tail = f.int("tail") ?? -1;
-    const many = ctx.args.length > 1;
+    let refs = ctx.args;
+    if (f.bool("latest")) {
+      if (refs.length > 0) throw new SkiffError("usage", "--latest and containers cannot be used together");
+      const newest = (await eng.listContainerViews(ctx.global))[0];
+      if (!newest) throw new SkiffError("not-found", "no containers to show logs for: no such container");
+      refs = [newest.config.id];
+    }
+    if (refs.length === 0) throw new SkiffError("usage", "requires at least 1 arg(s), only received 0");
+    const many = refs.length > 1;
+    // Resolve every name first: a missing container fails the command before any output.
+    const views = await Promise.all(refs.map((ref) => eng.containerView(ctx.global, ref)));
     const { readFileSync, watch, openSync, readSync, closeSync, statSync } = await import("node:fs");
-    const jobs = ctx.args.map(async (ref) => {
-      const view = await eng.containerView(ctx.global, ref);
+    const jobs = views.map(async (view) => {
       if (view.config.logDriver !== "k8s-file") {
         throw new SkiffError("invalid-argument", `this container is using the '${view.config.logDriver}' log driver, cannot read logs: this container is not using the k8s-file log driver`);
       }
       const path = await eng.containerLogPath(ctx.global, view.config.id);
-      const prefix = many || f.bool("names") ? `${f.bool("names") ? view.config.name : view.config.id.slice(0, 12)} ` : "";
-      let pending = "";
-      const emit = (lines: string[]) => {
-        let out = "";
-        for (const raw of lines) {
-          const l = parseLogLine(raw);
-          if (!l) continue;
-          if (since !== undefined && l.ms < since) continue;
-          if (until !== undefined && l.ms > until) continue;
-          const text = `${f.bool("timestamps") ? `${l.time} ` : ""}${l.text}${l.partial ? "" : "\n"}`;
-          if (l.partial) { pending += text; continue; }
-          out += prefix + pending + text;
-          pending = "";
-        }
-        if (out) ctx.out(out);
-      };
+      const prefix = many ? `${f.bool("names") ? view.config.name : view.config.id.slice(0, 12)} ` : "";
+      const r = new LogRenderer({ prefix, timestamps: f.bool("timestamps"), since, until }, ctx.out, ctx.err);
       let content = "";
       try { content = readFileSync(path, "utf8"); } catch {}
-      let lines = content.split("\n").filter(Boolean);
-      if (tail >= 0) {
-        // --tail counts full lines: a run of partial (P) lines plus its final F line is one.
-        let count = 0; let i = lines.length;
-        while (i > 0 && count < tail) { i--; if (!parseLogLine(lines[i]!)?.partial) count++; while (i > 0 && parseLogLine(lines[i - 1]!)?.partial) i--; }
-        lines = tail === 0 ? [] : lines.slice(i);
-      }
-      emit(lines);
-      if (!f.bool("follow")) return;
-      let offset = Buffer.byteLength(content);
+      // Only whole lines: conmon may be writing the last one right now.
+      const whole = content.slice(0, content.lastIndexOf("\n") + 1);
+      const lines = whole.split("\n").filter(Boolean);
+      r.write(lines.slice(tailStart(lines, tail)));
+      if (!f.bool("follow")) { r.flush(); return; }
+      let offset = Buffer.byteLength(whole);
       let rest = "";
       const drain = () => {
         let size = 0;
@@ -91,21 +134,25 @@ const cmd: Command = {
         readSync(fd, buf, 0, buf.length, offset);
         closeSync(fd);
         offset = size;
-        const text = rest + buf.toString();
-        const parts = text.split("\n");
+        const parts = (rest + buf.toString()).split("\n");
         rest = parts.pop() ?? "";
-        emit(parts.filter(Boolean));
+        r.write(parts.filter(Boolean));
       };
-      const w = watch(path, () => drain());
+      let w: ReturnType<typeof watch> | undefined;
+      try { w = watch(path, () => drain()); } catch {}
       try {
-        await eng.waitContainers(ctx.global, [view.config.id]);
-      } finally {
-        w.close();
         drain();
+        await eng.waitContainers(ctx.global, [view.config.id]);
+        // conmon may still be writing the last output when the exit file appears.
+        await Bun.sleep(50);
+      } finally {
+        w?.close();
+        drain();
+        r.flush();
       }
     });
     const results = await Promise.allSettled(jobs);
-    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+    const failed = results.find((x) => x.status === "rejected") as PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;
   },
 };
