@@ -124,8 +124,10 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
   let mount: ContainerState["mount"] = "none";
   try {
     if (config.rootfs === undefined) {
-      const { mountRootfs } = await import("../storage/overlay.ts");
-      mount = await mountRootfs(ctx.store, id, config.lowerLinks);
+      const { mountRootfs, isMountPoint } = await import("../storage/overlay.ts");
+      // A user mount (`skiff mount`) may hold the rootfs already: use it rather than stack a second overlay.
+      const held = (before.mountCount ?? 0) > 0 && isMountPoint(containerMergedDir(ctx.store, id));
+      mount = held ? before.mount ?? "overlay" : await mountRootfs(ctx.store, id, config.lowerLinks);
     }
     save(ctx, id, { ...before, mount, error: undefined as never });
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
@@ -211,14 +213,16 @@ function stripUndefined<T extends object>(o: T): T {
  * runtime state, rootfs mount, bundle folder, attach socket link. Idempotent.
  * Records "exited" with `exitCode` when one is given.
  */
-async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitCode: number | undefined): Promise<ContainerState> {
+async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitCode: number | undefined, removing = false): Promise<ContainerState> {
   const id = rec.config.id;
+  // User mounts keep the rootfs mounted past the process (Podman's mount counter); removal drops them.
+  const userMounted = !removing && (rec.state.mountCount ?? 0) > 0;
   const errors: string[] = [];
   // The runtime's delete and the unmount are independent (the container's mount namespace has its own
   // copy of the rootfs mount): the unmount runs while the runtime process does its work.
   const { deleteContainer: rtDelete } = await import("../oci/runtime.ts");
   const deleted = rtDelete(runtimeOf(ctx, rec.config), id).catch((e: unknown) => { errors.push(messageOf(e)); });
-  if (rec.config.rootfs === undefined) {
+  if (rec.config.rootfs === undefined && !userMounted) {
     try {
       const { unmountRootfs } = await import("../storage/overlay.ts");
       await unmountRootfs(ctx.store, id);
@@ -231,7 +235,8 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
   const next: ContainerState = stripUndefined({
     ...rec.state,
     status: exitCode === undefined && rec.state.status === "configured" ? "configured" : "exited",
-    mount: "none",
+    mount: userMounted ? rec.state.mount ?? "overlay" : "none",
+    mountCount: userMounted ? rec.state.mountCount! : undefined as never,
     pid: undefined as never,
     pidStartTime: undefined as never,
     conmonPid: undefined as never,
@@ -254,7 +259,7 @@ export async function cleanupContainer(ctx: LifecycleContext, id: string): Promi
     const st = observedState(ctx, rec);
     if (st.status !== "stopped") return;
     const exitCode = st.exitCode ?? -1;
-    const after = await teardownLocked(ctx, rec, exitCode);
+    const after = await teardownLocked(ctx, rec, exitCode, rec.config.autoRemove);
     if (rec.config.autoRemove) {
       removeLocked(ctx, rec.config, exitCode);
       return;
@@ -333,7 +338,7 @@ export async function removeContainer(ctx: LifecycleContext, id: string, opts: R
       const code = await awaitExit(ctx, rec, 30_000);
       st = { ...st, exitCode: code ?? 137 };
     }
-    await teardownLocked(ctx, rec, st.exitCode);
+    await teardownLocked(ctx, rec, st.exitCode, true);
     removeLocked(ctx, rec.config, st.exitCode);
     return rec.config;
   });

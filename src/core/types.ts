@@ -82,6 +82,8 @@ export interface ContainerState {
   readonly exitCode?: number;
   /** How the rootfs is mounted now: "overlay" (kernel), "fuse" (fuse-overlayfs), "none". */
   readonly mount?: "overlay" | "fuse" | "none";
+  /** User mounts (`skiff mount`) holding the rootfs; teardown keeps it mounted while > 0 (core/rootfs-mount.ts). */
+  readonly mountCount?: number;
   readonly restartCount?: number;
   /** Set by stop/kill by the user: restart policies (except always) do not apply. */
   readonly stoppedByUser?: boolean;

@@ -48,6 +48,10 @@ export interface UnpackOptions {
    * @default []
    */
   readonly lowerDirs?: readonly string[];
+  /** Owner given to every entry instead of the tar's (`cp --archive`). @default the tar's */
+  readonly owner?: { readonly uid: number; readonly gid: number };
+  /** `.wh.` names are ordinary files, not overlay whiteouts (`cp` into a mounted rootfs). @default false */
+  readonly plainNames?: boolean;
 }
 
 export interface UnpackReport {
@@ -69,7 +73,7 @@ export type ByteStream = ReadableStream<Uint8Array> | NodeJS.ReadableStream | As
  *   `destDir` is left partly filled: the caller removes it.
  */
 export async function unpackTar(source: ByteStream, destDir: string, opts: UnpackOptions = {}): Promise<UnpackReport> {
-  const x = new Extractor(destDir, opts.lowerDirs ?? []);
+  const x = new Extractor(destDir, opts.lowerDirs ?? [], opts);
   const reader = new TarReader((e) => x.entry(e));
   const hash = createHash("sha256");
   let size = 0;
@@ -259,12 +263,13 @@ class Extractor {
   /** Folder times to set at the end, by relative path. */
   private readonly dirTimes = new Map<string, Times>();
 
-  constructor(destDir: string, lowerDirs: readonly string[]) {
+  constructor(destDir: string, lowerDirs: readonly string[], private readonly opts: UnpackOptions = {}) {
     this.root = new Root(destDir, (rel) => this.mkdirImplicit(rel));
     this.lowers = lowerDirs.map((d) => new Root(d));
   }
 
   entry(e: TarEntry): TarSink | null {
+    if (this.opts.owner) e = { ...e, uid: this.opts.owner.uid, gid: this.opts.owner.gid };
     const parts = cleanEntryPath(e.name);
     if (parts.length === 0) {
       // "./": the layer root's own metadata.
@@ -273,7 +278,7 @@ class Extractor {
     }
     const base = parts[parts.length - 1]!;
     const dirRel = this.root.resolveDir(parts.slice(0, -1), true, e.name)!;
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (!this.opts.plainNames && base.startsWith(WHITEOUT_PREFIX)) {
       this.whiteout(dirRel, base, e);
       return null;
     }
