@@ -93,6 +93,10 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   // A --mount type=bind source must exist at create, as in Podman; a -v one is made at start (Docker's way).
   const { prepareBindSources } = await import("../oci/bind-source.ts");
   prepareBindSources(spec.mounts?.filter((m) => m.type !== "bind" || m.createHostPath !== true));
+  // Podman refuses a cidfile that exists before creating anything: another container may own it.
+  if (spec.cidfile && existsSync(spec.cidfile)) {
+    throw new SkiffError("invalid-argument", `container id file exists. Ensure another container is not using it or delete ${spec.cidfile}`);
+  }
   const ctx = await lifecycleContext(g);
   let imageId: string | null = null;
   let imageName = spec.image;

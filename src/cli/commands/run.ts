@@ -34,12 +34,14 @@ const cmd: Command = {
     }
     const tty = spec.tty === true && process.stdin.isTTY === true;
     if (spec.tty && !process.stdin.isTTY) ctx.err("The input device is not a TTY. The --tty and --interactive flags might not work properly\n");
-    const stdin = spec.interactive ? process.stdin : undefined;
+    // -a limits the streams relayed (Podman: all three by default, stdin only with -i).
+    const attached = (name: string) => spec.attach === undefined || spec.attach.includes(name);
+    const stdin = spec.interactive && attached("stdin") ? process.stdin : undefined;
     if (tty) process.stdin.setRawMode(true);
     try {
       const code = await eng.startAttached(ctx.global, report.id, {
-        stdout: (d) => { process.stdout.write(d); },
-        stderr: (d) => { (spec.tty ? process.stdout : process.stderr).write(d); },
+        stdout: (d) => { if (attached("stdout")) process.stdout.write(d); },
+        stderr: (d) => { if (attached("stderr")) (spec.tty ? process.stdout : process.stderr).write(d); },
         ...(stdin ? { stdin: stdin as AsyncIterable<Uint8Array> } : {}),
         ...(tty ? {
           terminalSize: () => ({ rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 }),
