@@ -53,7 +53,8 @@ try {
   await timed(argv.skiff("pull", "-q", image));
   await timed(argv.podman("pull", "-q", "--tls-verify=false", image), podmanEnv);
   await inBatches(count, 4, (i) => timed(argv.skiff("run", "-d", "--name", `ps${i}`, image, "sleep", "600")));
-  await inBatches(count, 4, (i) => timed(argv.podman("run", "-d", "--network", "none", "--name", `ps${i}`, image, "sleep", "600"), podmanEnv));
+  // One at a time: concurrent `podman run -d` on a fresh store sometimes fails on its shm mounts here.
+  await inBatches(count, 1, (i) => timed(argv.podman("run", "-d", "--network", "none", "--name", `ps${i}`, image, "sleep", "600"), podmanEnv));
 
   const times = { skiff: [] as number[], podman: [] as number[] };
   for (let i = 0; i < n; i++) {
@@ -76,7 +77,12 @@ try {
   console.log(`        podman: ${pm.length} conmon processes, ${(pm.reduce((t, [, , r]) => t + r, 0) / 1024 / count).toFixed(2)} MiB per container`);
 } finally {
   await timed(argv.skiff("rm", "-a", "-f")).catch((e) => console.log(`skiff rm -a -f: ${(e as Error).message}`));
-  await timed(argv.podman("rm", "-a", "-f", "-t", "0"), podmanEnv).catch((e) => console.log(`podman rm -a -f: ${(e as Error).message}`));
+  // A container Podman was still setting up may refuse the first rm: retry before giving up.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ok = await timed(argv.podman("rm", "-a", "-f", "-t", "0"), podmanEnv).then(() => true, (e) => { console.log(`podman rm -a -f: ${(e as Error).message}`); return false; });
+    if (ok) break;
+    await Bun.sleep(1000);
+  }
   unmountUnder(base);
   rmSync(base, { recursive: true, force: true });
 }
