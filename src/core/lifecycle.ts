@@ -186,11 +186,11 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
  * container (hosts, resolv.conf, hostname, .containerenv) into userdata.
  */
 async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig): Promise<object> {
-  const [{ generateRuntimeSpec }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
+  const [{ generateRuntimeSpec, defaultHostname }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
     import("../oci/spec-generate.ts"), import("../oci/resources.ts"), import("./etc-files.ts"),
   ]);
   const userdataDir = containerUserdataDir(ctx.store, config.id);
-  const hostname = config.spec.hostname ?? config.id.slice(0, 12);
+  const hostname = defaultHostname(config.spec, config.id);
   writeContainerFiles(userdataDir, config, hostname);
   const { ociSpec } = generateRuntimeSpec({
     spec: config.spec,

@@ -504,6 +504,8 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
   const status = st.status === "configured" ? "created" : st.status === "stopped" ? "exited" : st.status;
   const { signalName } = await import("../spec/signals.ts");
   const spec = c.spec;
+  const [{ healthConfig }, { HumanSize }] = await Promise.all([import("../spec/healthcheck.ts"), import("../lib/units.ts")]);
+  const health = healthConfig(spec.healthcheck, c.imageConfig.Healthcheck as Parameters<typeof healthConfig>[1]);
   return {
     Id: c.id,
     Created: iso(c.created),
@@ -587,6 +589,7 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
       OnBuild: null,
       Labels: c.labels,
       Annotations: spec.annotations ?? {},
+      ...(health ? { Healthcheck: health } : {}),
       StopSignal: c.stopSignal,
       StopSignalName: signalName(c.stopSignal),
       StopTimeout: c.stopTimeout,
@@ -601,7 +604,7 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
       CgroupManager: "cgroupfs",
       CgroupMode: "host",
       ContainerIDFile: spec.cidfile ?? "",
-      LogConfig: { Type: c.logDriver, Config: null, Path: logPathOf(ctx, c.id), Tag: "", Size: c.logSizeMax > 0 ? String(c.logSizeMax) : "0B" },
+      LogConfig: { Type: c.logDriver, Config: null, Path: logPathOf(ctx, c.id), Tag: "", Size: HumanSize(Math.max(c.logSizeMax, 0)) },
       NetworkMode: spec.network?.[0] ?? "bridge",
       PortBindings: {},
       RestartPolicy: { Name: c.restartPolicy.name === "no" ? "" : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries ?? 0 },

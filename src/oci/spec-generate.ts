@@ -91,13 +91,14 @@ export const READONLY_PATHS: readonly string[] = [
 
 /**
  * The container's hostname as Podman picks it: `--hostname`, else the host's
- * with `--network host` (the container sees the host's interfaces, so tools
- * that resolve their own name must find it), else the ID's first 12 characters.
+ * with `--uts host` or `--network host` (the container sees the host's
+ * interfaces, so tools that resolve their own name must find it), else the
+ * ID's first 12 characters. Also what /etc/hostname and /etc/hosts carry.
  */
 export function defaultHostname(spec: ContainerSpec, containerId: string): string {
   if (spec.hostname !== undefined) return spec.hostname;
   const nets = spec.network ?? [];
-  if (nets.length === 1 && nets[0] === "host") {
+  if (spec.uts === "host" || (nets.length === 1 && nets[0] === "host")) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require("node:os") as typeof import("node:os")).hostname();
   }
