@@ -82,6 +82,14 @@ export const commandTable: Record<string, Loader> = {
   "image inspect": () => import("./commands/image-inspect.ts"),
   inspect: () => import("./commands/inspect.ts"),
   history: () => import("./commands/history.ts"),
+  "volume create": () => import("./commands/volume-create.ts"),
+  "volume ls": () => import("./commands/volume-ls.ts"),
+  "volume list": () => import("./commands/volume-ls.ts"),
+  "volume inspect": () => import("./commands/volume-inspect.ts"),
+  "volume rm": () => import("./commands/volume-rm.ts"),
+  "volume remove": () => import("./commands/volume-rm.ts"),
+  "volume prune": () => import("./commands/volume-prune.ts"),
+  "volume exists": () => import("./commands/volume-exists.ts"),
   "image history": () => import("./commands/history.ts"),
 };
 
@@ -122,5 +130,6 @@ export function commandGroups(): [string, string][] {
     ["images", "List images in local storage"],
     ["inspect", "Display the configuration of object denoted by ID"],
     ["history", "Show history of a specified image"],
+    ["volume", "Manage volumes"],
   ];
 }

@@ -134,7 +134,11 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     mkdirSync(exitDir(ctx.store), { recursive: true });
     mkdirSync(socketDir(ctx.store), { recursive: true });
     mkdirSync(rt.stateRoot, { recursive: true, mode: 0o700 });
-    const oci = await runtimeSpecFor(ctx, config);
+    // Volumes after the rootfs: copy-up reads the image's content at each destination.
+    const volumeSources = config.volumeMounts?.length
+      ? await (await import("./volumes.ts")).mountContainerVolumes(ctx.store, ctx.db, config, config.rootfs ?? containerMergedDir(ctx.store, id))
+      : undefined;
+    const oci = await runtimeSpecFor(ctx, config, volumeSources);
     const sc = await import("../oci/seccomp-cache.ts");
     const seccompKey = sc.seccompCacheKey(rt.path, oci);
     const seccompCached = seccompKey !== undefined && sc.applyCachedSeccomp(seccompCacheDir(ctx.store), seccompKey, oci);
@@ -185,7 +189,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
  * groups resolve in it), and writes the files bind-mounted into the
  * container (hosts, resolv.conf, hostname, .containerenv) into userdata.
  */
-async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig): Promise<object> {
+async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig, volumeSources?: Record<string, string>): Promise<object> {
   const [{ generateRuntimeSpec, defaultHostname }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
     import("../oci/spec-generate.ts"), import("../oci/resources.ts"), import("./etc-files.ts"),
   ]);
@@ -199,6 +203,7 @@ async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig): P
     containerId: config.id,
     hostname,
     userdataDir,
+    ...(volumeSources ? { volumeSources } : {}),
     host: new LiveHostFacts(),
   });
   return ociSpec;
@@ -229,6 +234,12 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
     } catch (e) { errors.push(messageOf(e)); }
   }
   await deleted;
+  if (rec.config.volumeMounts?.length) {
+    try {
+      const { unmountContainerVolumes } = await import("./volumes.ts");
+      await unmountContainerVolumes(ctx.store, ctx.db, rec.config);
+    } catch (e) { errors.push(messageOf(e)); }
+  }
   rmSync(containerBundleDir(ctx.store, id), { recursive: true, force: true });
   try { unlinkSync(join(socketDir(ctx.store), id)); } catch {}
   if (errors.length) throw new SkiffError("runtime", `cleaning up container ${id}: ${errors.join(": ")}`);
@@ -262,6 +273,8 @@ export async function cleanupContainer(ctx: LifecycleContext, id: string): Promi
     const after = await teardownLocked(ctx, rec, exitCode, rec.config.autoRemove);
     if (rec.config.autoRemove) {
       removeLocked(ctx, rec.config, exitCode);
+      // `--rm` takes the anonymous volumes along, as Podman does.
+      if (rec.config.volumeMounts?.length) await (await import("./volumes.ts")).removeAnonymousVolumes(ctx.store, ctx.db, rec.config);
       return;
     }
     if (shouldRestart(rec.config, after, exitCode)) {

@@ -63,8 +63,10 @@ export interface ContainerConfig {
   readonly labels: Readonly<Record<string, string>>;
   /** The user's spec as given. */
   readonly spec: import("../spec/container-spec.ts").ContainerSpec;
-  /** Named volumes used (for `rm -v`). */
+  /** Names of the volumes used, named and anonymous (in-use checks query this). */
   readonly volumes?: readonly string[];
+  /** Every volume mount with its volume (spec mounts, then image VOLUMEs); `anonymous` ones go with `rm -v` and `--rm`. */
+  readonly volumeMounts?: readonly { readonly name: string; readonly destination: string; readonly anonymous: boolean; readonly noCopy?: boolean }[];
 }
 
 /** Mutable state; every field is rewritten as a whole under the container's lock. */

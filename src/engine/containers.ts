@@ -124,6 +124,9 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   const command = processArgs(spec, image);
   const warnings: string[] = [];
   const logMax = spec.logOpts?.["max-size"];
+  // Named volumes are created on first use, anonymous ones for `-v /path` and the image's VOLUMEs.
+  const vols = await import("./volumes.ts");
+  const prepared = await vols.prepareContainerVolumes(g, spec.mounts ?? [], Object.keys(image.Volumes ?? {}));
   const config: ContainerConfig = {
     id,
     name,
@@ -145,14 +148,20 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
     logSizeMax: logMax ? parseSizeBytes(logMax) : -1,
     labels: { ...(imageConfig?.config?.Labels ?? {}), ...(spec.labels ?? {}) },
     spec,
-    volumes: (spec.mounts ?? []).flatMap((m) => (m.type === "volume" && m.name ? [m.name] : [])),
+    volumes: prepared.volumes,
+    volumeMounts: prepared.volumeMounts,
   };
   const { createContainer } = await import("../core/lifecycle.ts");
   if (spec.replace && spec.name) {
     const other = findContainerId(ctx.db, spec.name);
     if (other) await removeContainers(g, [other], { force: true });
   }
-  createContainer(ctx, config);
+  try {
+    createContainer(ctx, config);
+  } catch (e) {
+    await vols.discardVolumes(g, prepared.created);
+    throw e;
+  }
   if (spec.cidfile) writeFileSync(spec.cidfile, id);
   return { id, name, warnings };
 }
@@ -300,7 +309,7 @@ export async function pauseContainers(g: GlobalOptions, refs: readonly string[],
 
 export interface RmOptions {
   readonly force?: boolean;
-  /** Remove named volumes used (`-v`): volumes come with the volume module; recorded for it. */
+  /** Remove the container's anonymous volumes (`-v`); named ones stay, as in Podman. @default false */
   readonly volumes?: boolean;
   /** Do not report missing containers (`-i`, `-f`). */
   readonly ignore?: boolean;
@@ -310,7 +319,8 @@ export interface RmOptions {
 export async function removeContainers(g: GlobalOptions, refs: readonly string[], opts: RmOptions = {}): Promise<BulkReport[]> {
   const lc = await import("../core/lifecycle.ts");
   return each(g, refs, async (ctx, id) => {
-    await lc.removeContainer(ctx, id, { ...(opts.force !== undefined ? { force: opts.force } : {}) });
+    const config = await lc.removeContainer(ctx, id, { ...(opts.force !== undefined ? { force: opts.force } : {}) });
+    if (opts.volumes && config.volumeMounts?.length) await (await import("./volumes.ts")).removeAnonymousVolumes(g, config);
   }, opts.ignore ?? false);
 }
 

@@ -60,7 +60,11 @@ const open = new Map<string, Database>();
  */
 export function openDb(root: string): Database {
   const cached = open.get(root);
-  if (cached) return cached;
+  if (cached) {
+    // A module imported after the first open (lazily) may have registered a later step.
+    if (migratedTo.get(cached) !== migrations.length) migrate(cached);
+    return cached;
+  }
   mkdirSync(root, { recursive: true, mode: 0o700 });
   // Lazy require keeps bun:sqlite off the path of commands that never touch state.
   const { Database: Db } = require("bun:sqlite") as typeof import("bun:sqlite");
@@ -69,17 +73,24 @@ export function openDb(root: string): Database {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
   db.exec("PRAGMA foreign_keys = ON");
+  migrate(db);
+  open.set(root, db);
+  return db;
+}
+
+const migratedTo = new WeakMap<Database, number>();
+
+function migrate(db: Database): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   if (current < migrations.length) {
     writeTx(db, () => {
       // Re-read inside the write lock: another process may have migrated meanwhile.
       const v = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
       for (let i = v; i < migrations.length; i++) db.exec(migrations[i]!);
-      db.exec(`PRAGMA user_version = ${migrations.length}`);
+      if (v < migrations.length) db.exec(`PRAGMA user_version = ${migrations.length}`);
     });
   }
-  open.set(root, db);
-  return db;
+  migratedTo.set(db, migrations.length);
 }
 
 /** Runs `fn` in a BEGIN IMMEDIATE transaction; rolls back if it throws. */
