@@ -32,6 +32,6 @@ fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 echo "==> building dist/skiff"
-bun build --compile --bytecode --format=esm --minify src/bin/skiff.ts --outfile dist/skiff >/dev/null
+bun build --compile --bytecode --format=esm --minify --splitting src/bin/skiff.ts --outfile dist/skiff >/dev/null
 install -m 0755 dist/skiff /usr/local/bin/skiff
 echo "==> skiff installed: $(command -v skiff) ($(skiff --version))"
