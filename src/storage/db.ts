@@ -71,7 +71,11 @@ export function openDb(root: string): Database {
   const db = new Db(`${root}/skiff.db`, { create: true, strict: true });
   db.exec("PRAGMA busy_timeout = 30000");
   db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
+  // NORMAL under WAL: a transaction survives the process being killed at any
+  // point (the store stays consistent, as required); only an OS crash or
+  // power loss may undo the last commits, never corrupt. FULL would fsync
+  // every commit, and `run` makes several.
+  db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   migrate(db);
   open.set(root, db);
