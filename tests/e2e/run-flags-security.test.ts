@@ -88,7 +88,7 @@ test("masked paths are hidden and --security-opt mask/unmask change them", async
   expect(await t.out(["--security-opt", "unmask=/proc/keys"], "stat -c %F /proc/keys")).toBe("regular empty file\n");
   expect(await t.out(["--security-opt", "mask=/etc/hostname"], "cat /etc/hostname | wc -c")).toBe("0\n");
   // Read-only paths: /proc/sys refuses writes.
-  expect(await t.out([], "sh -c 'echo 1 > /proc/sys/kernel/ns_last_pid' 2>&1")).toBe("sh: can't create /proc/sys/kernel/ns_last_pid: Read-only file system\n");
+  expect(await t.out([], "sh -c 'echo 1 > /proc/sys/kernel/ns_last_pid' 2>&1; echo rc=$?")).toBe("sh: can't create /proc/sys/kernel/ns_last_pid: Read-only file system\nrc=1\n");
   await t.clean();
 }, 30_000);
 

@@ -21,7 +21,7 @@ export interface RunFlagsSuite {
   run(args: readonly string[], opts?: { input?: string; env?: Record<string, string> }): Promise<RunResult>;
   /** `skiff run --rm <flags> BUSYBOX sh -c <script>`; expects exit 0 and empty stderr, returns stdout. */
   out(flags: readonly string[], script: string, image?: string): Promise<string>;
-  /** Expects a refused call: exit `code`, one `Error: …` line matching `msg`, no container, nothing left behind. */
+  /** Expects a refused call: exit `code`, one `Error: …` line (`msg` is the whole stderr after "Error: ", or a pattern), no container, nothing left behind. */
   refused(args: readonly string[], code: number, msg: RegExp | string): Promise<void>;
   /** Expects no container, mount, process or runtime file of this store left. */
   clean(): Promise<void>;
@@ -62,7 +62,8 @@ export function runFlagsSuite(label: string): RunFlagsSuite {
     async refused(args, code, msg) {
       const r = await run(args);
       expect(r.code).toBe(code);
-      expect(r.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+      // One error line; usage errors add Podman's "See '… --help'" hint line.
+      expect(r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("See '"))).toHaveLength(1);
       if (typeof msg === "string") expect(r.stderr).toBe(`Error: ${msg}\n`);
       else expect(r.stderr).toMatch(msg);
       await clean();
