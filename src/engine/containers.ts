@@ -566,11 +566,22 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
         WorkDir: layout.containerWorkDir(ctx.store, c.id),
       } : {},
     },
-    Mounts: (spec.mounts ?? []).map((m) => ({
-      Type: m.type, Source: m.type === "bind" ? m.source : "", Destination: m.destination,
-      ...(m.type === "volume" ? { Name: m.name ?? "" } : {}),
-      Driver: m.type === "volume" ? "local" : "", Mode: "", Options: [...(m.options ?? [])], RW: !("readonly" in m && m.readonly), Propagation: "rprivate",
-    })),
+    Mounts: [
+      ...(spec.mounts ?? []).filter((m) => m.type !== "volume" || !c.volumeMounts).map((m) => ({
+        Type: m.type, Source: m.type === "bind" ? m.source : "", Destination: m.destination,
+        ...(m.type === "volume" ? { Name: m.name ?? "" } : {}),
+        Driver: m.type === "volume" ? "local" : "", Mode: "", Options: [...(m.options ?? [])], RW: !("readonly" in m && m.readonly), Propagation: "rprivate",
+      })),
+      // Volumes as Podman shows them: the volume's name and _data path, image VOLUMEs included.
+      ...(c.volumeMounts ?? []).map((v) => {
+        const m = spec.mounts?.find((x) => x.type === "volume" && x.destination === v.destination);
+        const ro = m !== undefined && "readonly" in m && m.readonly === true;
+        return {
+          Type: "volume", Name: v.name, Source: `${layout.volumeDir(ctx.store, v.name)}/_data`, Destination: v.destination, Driver: "local", Mode: "",
+          Options: [...(m?.options ?? []), "nosuid", "nodev", "rbind"], RW: !ro, Propagation: "rprivate",
+        };
+      }),
+    ],
     Dependencies: [],
     NetworkSettings: {
       EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,

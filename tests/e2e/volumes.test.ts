@@ -140,6 +140,12 @@ test("anonymous volumes: rm -v and --rm remove them, plain rm and named volumes 
   const made = (await anonOf()).filter((n) => !before.includes(n));
   expect(made.length).toBe(1);
   expect(readFileSync(join(volumeData(made[0]!), "f"), "utf8")).toBe("a\n");
+  const mounts = JSON.parse((await ok(["inspect", "--format", "{{json .Mounts}}", "anon1"])).stdout);
+  expect(mounts).toContainEqual({
+    Type: "volume", Name: made[0], Source: volumeData(made[0]!), Destination: "/scratch", Driver: "local", Mode: "",
+    Options: ["nosuid", "nodev", "rbind"], RW: true, Propagation: "rprivate",
+  });
+  expect((await ok(["ps", "-a", "--filter", "volume=keep", "--format", "{{.Names}}"])).stdout).toBe("anon1\n");
   await ok(["rm", "-v", "anon1"]);
   expect(await anonOf()).toEqual(before);
   expect((await store.run(["volume", "exists", "keep"])).code).toBe(0);
