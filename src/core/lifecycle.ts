@@ -266,7 +266,8 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
 export async function cleanupContainer(ctx: LifecycleContext, id: string): Promise<void> {
   await withContainerLock(ctx.store, id, async () => {
     const rec = getContainer(ctx.db, id);
-    if (!rec) return;
+    // Removed before conmon's exit command ran: taking the lock re-created its file; the holder deletes it.
+    if (!rec) { removeLockFile(ctx.store, id); return; }
     const st = observedState(ctx, rec);
     if (st.status !== "stopped") return;
     const exitCode = st.exitCode ?? -1;

@@ -272,13 +272,18 @@ export interface VolumeUse {
   readonly destination: string;
   /** Skip the copy-up (`nocopy`). @default false */
   readonly noCopy?: boolean;
+  /** The container process's uid/gid: a volume's first user owns it. @default root */
+  readonly owner?: { readonly uid: number; readonly gid: number };
 }
 
 /**
  * Makes a volume ready for container `containerId` (container lock held):
  * mounts a volume with options when it is the first user, and copies up the
  * image's content at `use.destination` from the mounted `rootfs` on the
- * first mount of an empty volume.
+ * first mount of an empty volume. On its very first mount (NeedsChown) a
+ * volume without uid/gid options is chowned to `use.owner`, then takes the
+ * owner and mode of the destination folder when the image has one (as
+ * Podman, so a non-root user can write to a fresh volume).
  * @returns the host path to bind into the container
  * @throws SkiffError not-found when the volume was removed meanwhile; runtime when a mount or the copy fails
  */
@@ -286,24 +291,44 @@ export async function mountVolumeFor(store: StoreLayout, db: Database, use: Volu
   return withVolumeLock(store, use.name, async () => {
     const v = requireVolume(db, use.name);
     const users = new Set(v.mountedBy);
-    if (v.options.type !== undefined && users.size === 0) await mountData(v);
+    const mountsNow = v.options.type !== undefined && users.size === 0;
+    if (mountsNow) await mountData(v);
     users.add(containerId);
-    let needsCopyUp = v.needsCopyUp;
-    if (needsCopyUp && rootfs !== undefined && !use.noCopy && v.options.nocopy === undefined) {
-      const { resolveInRoot } = await import("../oci/user.ts");
-      const src = resolveInRoot(rootfs, use.destination);
-      let isDir = false;
-      try { isDir = lstatSync(src).isDirectory(); } catch {}
-      if (isDir) {
-        // As Podman: the first mount with a source settles it, whatever the volume holds.
-        needsCopyUp = false;
-        if (readdirSync(v.mountpoint).length === 0) await copyUp(src, v.mountpoint);
-      }
+    try {
+      const needsCopyUp = await prepareData(v, use, rootfs);
+      db.query("UPDATE volumes SET mounted_by = ?, needs_copy_up = ?, needs_chown = 0 WHERE name = ?")
+        .run(JSON.stringify([...users]), needsCopyUp ? 1 : 0, use.name);
+    } catch (e) {
+      if (mountsNow) await unmountData(v.mountpoint).catch(() => {});
+      throw e;
     }
-    db.query("UPDATE volumes SET mounted_by = ?, needs_copy_up = ?, needs_chown = 0 WHERE name = ?")
-      .run(JSON.stringify([...users]), needsCopyUp ? 1 : 0, use.name);
     return v.mountpoint;
   });
+}
+
+/** First-use chown and copy-up (volume lock held). @returns whether a copy-up is still due */
+async function prepareData(v: VolumeRecord, use: VolumeUse, rootfs: string | undefined): Promise<boolean> {
+  let needsCopyUp = v.needsCopyUp;
+  const { resolveInRoot } = await import("../oci/user.ts");
+  const src = rootfs !== undefined ? resolveInRoot(rootfs, use.destination) : undefined;
+  let srcStat: import("node:fs").Stats | undefined;
+  try { srcStat = src !== undefined ? lstatSync(src) : undefined; } catch {}
+  // A bind-typed volume's folder is the user's host folder: never chowned.
+  const bindTyped = /(^|,)r?bind(,|$)/.test(v.options.o ?? "");
+  if (v.needsChown && !bindTyped && v.options.uid === undefined && v.options.gid === undefined) {
+    const { chownSync, chmodSync } = await import("node:fs");
+    const o = srcStat?.isDirectory() ? srcStat : use.owner;
+    if (o) chownSync(v.mountpoint, o.uid, o.gid);
+    if (srcStat?.isDirectory()) chmodSync(v.mountpoint, srcStat.mode & 0o7777);
+  }
+  if (needsCopyUp && src !== undefined && !use.noCopy && v.options.nocopy === undefined) {
+    if (srcStat?.isDirectory()) {
+      // As Podman: the first mount with a source settles it, whatever the volume holds.
+      needsCopyUp = false;
+      if (readdirSync(v.mountpoint).length === 0) await copyUp(src, v.mountpoint);
+    }
+  }
+  return needsCopyUp;
 }
 
 /**
@@ -348,8 +373,15 @@ export async function removeAnonymousVolumes(store: StoreLayout, db: Database, c
  */
 export async function mountContainerVolumes(store: StoreLayout, db: Database, config: ContainerConfig, rootfs: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
+  const user = config.spec.user ?? (config.imageConfig.User as string | undefined) ?? "";
+  let owner: { uid: number; gid: number } | undefined;
+  if (user !== "" && user !== "root" && user !== "0" && user !== "0:0") {
+    const { resolveUser } = await import("../oci/user.ts");
+    owner = resolveUser(rootfs, user);
+  }
   for (const m of config.volumeMounts ?? []) {
-    out[m.destination] = await mountVolumeFor(store, db, { name: m.name, destination: m.destination, ...(m.noCopy ? { noCopy: true } : {}) }, config.id, rootfs);
+    const use = { name: m.name, destination: m.destination, ...(m.noCopy ? { noCopy: true } : {}), ...(owner ? { owner } : {}) };
+    out[m.destination] = await mountVolumeFor(store, db, use, config.id, rootfs);
   }
   return out;
 }

@@ -86,6 +86,14 @@ test("copy-up keeps owners, modes, xattrs and symlinks, and resolves the path in
   expect(x.stdout.toString()).toBe("yes");
 }, 60_000);
 
+test("a fresh volume belongs to the container's user, or takes the image folder's owner and mode", async () => {
+  const w = await ok(["run", "--rm", "-u", "1000:1000", "-v", "owned:/newdir", BUSYBOX, "sh", "-c", "touch /newdir/x && stat -c '%u:%g %a' /newdir"]);
+  expect(w.stdout).toBe("1000:1000 755\n");
+  const t = await ok(["run", "--rm", "-u", "1000:1000", "-v", "tmpdir:/tmp", BUSYBOX, "sh", "-c", "touch /tmp/x && stat -c '%u:%g %a' /tmp"]);
+  expect(t.stdout).toBe("0:0 1777\n");
+  await ok(["volume", "rm", "owned", "tmpdir"]);
+}, 60_000);
+
 test(":ro refuses writes; the same volume stays writable elsewhere", async () => {
   const w = await store.run(["run", "--rm", "-v", "shared:/data:ro", BUSYBOX, "sh", "-c", "echo x > /data/greeting"]);
   expect(w.code).toBe(1);
