@@ -6,7 +6,7 @@
  * checks at the end.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testStore, type RunResult } from "../support/cli.ts";
 import { settledLeftovers, storeMounts } from "../support/leaks.ts";
@@ -164,6 +164,10 @@ test("anonymous volumes: rm -v and --rm remove them, plain rm and named volumes 
   await ok(["volume", "rm", kept[0]!]);
   await ok(["run", "--rm", "-v", "/scratch", BUSYBOX, "true"]);
   expect(await anonOf()).toEqual(before);
+  // A --rm container that cannot start takes its anonymous volumes along too.
+  expect((await store.run(["run", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
+  expect((await store.run(["run", "-d", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
+  expect(await anonOf()).toEqual(before);
 }, 60_000);
 
 test("volume prune asks first, then removes only unused volumes", async () => {
@@ -196,9 +200,27 @@ test("bad input gets Podman's errors and exit codes", async () => {
   await ok(["volume", "rm", "dup"]);
 }, 60_000);
 
+test("parallel users of one tmpfs volume mount it once and the last one unmounts it", async () => {
+  await ok(["volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "par"]);
+  const runs = await Promise.all(Array.from({ length: 5 }, () => store.run(["run", "-d", "-v", "par:/p", BUSYBOX, "sleep", "100"])));
+  for (const r of runs) expect(r.code).toBe(0);
+  const ids = runs.map((r) => r.stdout.trim());
+  expect((await ok(["volume", "inspect", "--format", "{{.MountCount}}", "par"])).stdout).toBe("5\n");
+  expect(storeMounts(store).filter((m) => m === volumeData("par")).length).toBe(1);
+  await ok(["exec", ids[0]!, "sh", "-c", "echo one > /p/f"]);
+  expect((await ok(["exec", ids[4]!, "cat", "/p/f"])).stdout).toBe("one\n");
+  const rms = await Promise.all(ids.map((id) => store.run(["rm", "-f", id])));
+  for (const r of rms) expect(r.code).toBe(0);
+  expect((await ok(["volume", "inspect", "--format", "{{.MountCount}}", "par"])).stdout).toBe("0\n");
+  expect(storeMounts(store)).not.toContain(volumeData("par"));
+  await ok(["volume", "rm", "par"]);
+}, 60_000);
+
 test("nothing is left behind", async () => {
   await ok(["volume", "prune", "-f"]);
   expect((await ok(["volume", "ls", "-q"])).stdout).toBe("");
   expect(await settledLeftovers(store)).toEqual([]);
   expect(storeMounts(store)).toEqual([]);
+  expect(existsSync(join(store.root, "volumes")) ? readdirSync(join(store.root, "volumes")) : []).toEqual([]);
+  expect(readdirSync(join(store.runroot, "locks")).filter((n) => n.startsWith("volume-"))).toEqual([]);
 }, 30_000);

@@ -26,7 +26,7 @@ const cmd: Command = {
       try {
         await eng.startDetached(ctx.global, report.id);
       } catch (e) {
-        if (spec.remove) await eng.removeContainers(ctx.global, [report.id], { force: true, ignore: true });
+        if (spec.remove) await eng.removeContainers(ctx.global, [report.id], { force: true, ignore: true, volumes: true });
         throw e;
       }
       ctx.out(`${report.id}\n`);
@@ -51,7 +51,7 @@ const cmd: Command = {
       });
       return code < 0 ? 255 : code;
     } catch (e) {
-      if (spec.remove) await eng.removeContainers(ctx.global, [report.id], { force: true, ignore: true });
+      if (spec.remove) await eng.removeContainers(ctx.global, [report.id], { force: true, ignore: true, volumes: true });
       throw e;
     } finally {
       if (tty) process.stdin.setRawMode(false);
