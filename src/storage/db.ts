@@ -46,10 +46,15 @@ const migrations: string[] = [
   `,
 ];
 
-/** Registers a later schema step (module owners call this at import, before openDb). */
+/**
+ * Registers a later schema step (module owners call this at import). A
+ * module imported lazily, after this process opened a database, migrates
+ * the open handles at once: callers may hold a handle from before.
+ */
 export function addMigration(sql: string, index: number): void {
   if (index !== migrations.length + 1) throw new Error(`migration ${index} registered out of order`);
   migrations.push(sql);
+  for (const db of open.values()) migrate(db);
 }
 
 const open = new Map<string, Database>();
