@@ -202,6 +202,7 @@ export interface AttachIO {
 export async function startAttached(g: GlobalOptions, id: string, io: AttachIO): Promise<number> {
   const ctx = await lifecycleContext(g);
   const lc = await import("../core/lifecycle.ts");
+  if (lc.loadContainer(ctx, id).config.logDriver === "passthrough") return startPassthrough(ctx, g, id, io);
   const attach = await import("../oci/attach.ts");
   let session: AttachSession | undefined;
   let pumped: Promise<void> = Promise.resolve();
@@ -216,14 +217,7 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
   });
   const s = session!;
   const offResize = io.onResize?.(() => { const z = io.terminalSize?.(); if (z) s.resize(z.rows, z.cols); });
-  const proxies: [NodeJS.Signals, () => void][] = [];
-  if (io.sigProxy) {
-    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const) {
-      const h = () => { void killContainers(g, [id], sig).catch(() => {}); };
-      process.on(sig, h);
-      proxies.push([sig, h]);
-    }
-  }
+  const unproxy = io.sigProxy ? proxySignals(g, id) : () => {};
   if (io.stdin && rec.config.stdin) {
     void (async () => {
       try { for await (const chunk of io.stdin!) await s.write(chunk); } catch {}
@@ -235,9 +229,37 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
   await Promise.race([pumped, Bun.sleep(2000)]);
   await s.close();
   offResize?.();
-  for (const [sig, h] of proxies) process.off(sig, h);
+  unproxy();
   await lc.cleanupContainer(ctx, id);
   return code;
+}
+
+/**
+ * The `passthrough` log driver: conmon got this process's stdio and gave it
+ * to the container, so there is no socket to attach to; only signals are
+ * proxied and the exit waited for (Podman's foreground passthrough).
+ */
+async function startPassthrough(ctx: LifecycleContext, g: GlobalOptions, id: string, io: AttachIO): Promise<number> {
+  const lc = await import("../core/lifecycle.ts");
+  await lc.startContainer(ctx, id);
+  const off = io.sigProxy ? proxySignals(g, id) : () => {};
+  try {
+    return await lc.waitForExit(ctx, id);
+  } finally {
+    off();
+    await lc.cleanupContainer(ctx, id);
+  }
+}
+
+/** Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to the container (`--sig-proxy`); returns the undo. */
+function proxySignals(g: GlobalOptions, id: string): () => void {
+  const proxies: [NodeJS.Signals, () => void][] = [];
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const) {
+    const h = () => { void killContainers(g, [id], sig).catch(() => {}); };
+    process.on(sig, h);
+    proxies.push([sig, h]);
+  }
+  return () => { for (const [sig, h] of proxies) process.off(sig, h); };
 }
 
 /** Starts a container detached (`start`, `run -d`). */

@@ -9,7 +9,9 @@
  * `{"data": <pid>}` after create, or `{"data": -1, "message": "<runtime error>"}`;
  * fd 4 is the start pipe (`_OCI_STARTPIPE`): conmon waits for one byte on it
  * before creating. conmon's own stdio is /dev/null, so no holder keeps our
- * pipes open (we wait on `exit` and the sync message, never on `close`).
+ * pipes open (we wait on `exit` and the sync message, never on `close`);
+ * with the `passthrough` log driver it is the caller's stdio instead, which
+ * conmon hands on to the container (Podman's way: no log, no attach socket).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -40,6 +42,8 @@ export interface ConmonOptions {
   readonly stdin: boolean;
   /** argv of the exit command (absolute executable first). */
   readonly exitCommand: readonly string[];
+  /** Open fds conmon inherits (as fd 5, 6, …) and holds while it lives: published host ports, as Podman hands them. */
+  readonly extraFds?: readonly number[];
 }
 
 export interface ConmonReport {
@@ -95,7 +99,7 @@ export async function spawnConmon(opts: ConmonOptions): Promise<ConmonReport> {
     if (v !== undefined) env[k] = v;
   }
   const child = spawn(bin, conmonArgs(opts), {
-    stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"],
+    stdio: [...(opts.logDriver === "passthrough" ? ["inherit", "inherit", "inherit"] as const : ["ignore", "ignore", "ignore"] as const), "pipe", "pipe"],
     env,
     detached: true, // own session: a Ctrl-C at the terminal must not reach the monitor
   });

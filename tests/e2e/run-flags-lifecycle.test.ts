@@ -178,13 +178,13 @@ test("--log-driver k8s-file keeps logs, none keeps none, passthrough writes stra
   await t.clean();
 }, 30_000);
 
-// Not yet: conmon gets /dev/null for stdio and `run` attaches through the socket, which passthrough has none of
-// ("connect /proc/self/fd/9/attach: ENOENT"). Needs conmon to inherit the caller's stdio and run to skip attaching.
-test.todo("--log-driver passthrough hands the caller's stdio to the container", async () => {
-  const pt = await t.run(["run", "--rm", "--log-driver", "passthrough", BUSYBOX, "echo", "through"]);
-  expect([pt.code, pt.stdout]).toEqual([0, "through\n"]);
+test("--log-driver passthrough hands the caller's stdio to the container: no log, no attach", async () => {
+  const pt = await t.run(["run", "--rm", "--log-driver", "passthrough", BUSYBOX, "sh", "-c", "echo through; echo err >&2; exit 4"]);
+  expect(pt).toEqual({ code: 4, stdout: "through\n", stderr: "err\n" });
+  const pi = await t.run(["run", "--rm", "-i", "--log-driver", "passthrough", BUSYBOX, "tr", "a-z", "A-Z"], { input: "hello\n" });
+  expect(pi).toEqual({ code: 0, stdout: "HELLO\n", stderr: "" });
   await t.clean();
-});
+}, 30_000);
 
 test("--log-opt max-size caps the k8s-file log", async () => {
   await t.run(["run", "--name", "rf-max", "--log-opt", "max-size=10k", BUSYBOX, "sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done"]);

@@ -101,19 +101,28 @@ test("run -it gives a working shell in a real terminal (tmux)", async () => {
   const session = `skiff-it-${process.pid}`;
   const cmd = [...skiffCommand(), "--root", store.root, "--runroot", store.runroot, "run", "--rm", "-it", DEBIAN, "bash"].join(" ");
   const done = `/tmp/${session}.rc`;
-  Bun.spawnSync(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", `${cmd}; echo $? > ${done}`]);
+  // A private tmux server: another test's `tmux kill-server` cannot take this session down.
+  const tmux = (...a: string[]) => Bun.spawnSync(["tmux", "-L", session, ...a]);
+  tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", `${cmd}; echo $? > ${done}`);
   try {
-    const capture = () => Bun.spawnSync(["tmux", "capture-pane", "-p", "-t", session]).stdout.toString();
-    const until = async (re: RegExp) => { for (let i = 0; i < 100 && !re.test(capture()); i++) await Bun.sleep(100); return capture(); };
-    await until(/root@[0-9a-f]{12}:\/# /);
-    Bun.spawnSync(["tmux", "send-keys", "-t", session, "echo $((6*7)) cols=$(tput cols 2>/dev/null || stty size)", "Enter"]);
-    const screen = await until(/^42 /m);
-    expect(screen).toMatch(/^42 cols=(120|30 120)/m);
-    Bun.spawnSync(["tmux", "send-keys", "-t", session, "exit 7", "Enter"]);
-    for (let i = 0; i < 100; i++) { try { readFileSync(done); break; } catch { await Bun.sleep(100); } }
+    const capture = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
+    // Polls the screen every 25 ms until `re` matches; the bound only limits a failing run.
+    const until = async (re: RegExp, ms = 15_000) => {
+      const end = Date.now() + ms;
+      while (!re.test(capture()) && Date.now() < end) await Bun.sleep(25);
+      return capture();
+    };
+    // capture-pane drops trailing blanks: the prompt shows as "root@<id>:/#" at a line end.
+    expect(await until(/root@[0-9a-f]{12}:\/#$/m)).toMatch(/root@[0-9a-f]{12}:\/#$/m);
+    // The command's echo line also holds "42": match the output line alone (it starts the line).
+    tmux("send-keys", "-t", session, "echo $((6*7)) cols=$(stty size)", "Enter");
+    expect(await until(/^42 cols=30 120$/m)).toMatch(/^42 cols=30 120$/m);
+    tmux("send-keys", "-t", session, "exit 7", "Enter");
+    const end = Date.now() + 15_000;
+    while (Date.now() < end) { try { if (readFileSync(done, "utf8").endsWith("\n")) break; } catch {} await Bun.sleep(25); }
     expect(readFileSync(done, "utf8").trim()).toBe("7");
   } finally {
-    Bun.spawnSync(["tmux", "kill-session", "-t", session]);
+    tmux("kill-server");
     Bun.spawnSync(["rm", "-f", done]);
   }
   expect(await settledLeftovers(store)).toEqual([]);
