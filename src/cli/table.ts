@@ -90,6 +90,17 @@ export const commandTable: Record<string, Loader> = {
   "volume remove": () => import("./commands/volume-rm.ts"),
   "volume prune": () => import("./commands/volume-prune.ts"),
   "volume exists": () => import("./commands/volume-exists.ts"),
+  "network create": () => import("./commands/network-create.ts"),
+  "network ls": () => import("./commands/network-ls.ts"),
+  "network list": () => import("./commands/network-ls.ts"),
+  "network inspect": () => import("./commands/network-inspect.ts"),
+  "network rm": () => import("./commands/network-rm.ts"),
+  "network remove": () => import("./commands/network-rm.ts"),
+  "network prune": () => import("./commands/network-prune.ts"),
+  "network exists": () => import("./commands/network-exists.ts"),
+  "network connect": () => import("./commands/network-connect.ts"),
+  "network disconnect": () => import("./commands/network-disconnect.ts"),
+  "network reload": () => import("./commands/network-reload.ts"),
   "image history": () => import("./commands/history.ts"),
 };
 
@@ -131,5 +142,6 @@ export function commandGroups(): [string, string][] {
     ["inspect", "Display the configuration of object denoted by ID"],
     ["history", "Show history of a specified image"],
     ["volume", "Manage volumes"],
+    ["network", "Manage networks"],
   ];
 }

@@ -10,7 +10,7 @@
  * while waiting for a killed container's exit file (bounded by a timeout).
  */
 import type { Database } from "bun:sqlite";
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, messageOf } from "../lib/errors.ts";
 import {
@@ -122,6 +122,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
   const bundle = containerBundleDir(ctx.store, id);
   try { unlinkSync(join(exitDir(ctx.store), id)); } catch {}
   let mount: ContainerState["mount"] = "none";
+  let portFds: readonly number[] = [];
   try {
     if (config.rootfs === undefined) {
       const { mountRootfs, isMountPoint } = await import("../storage/overlay.ts");
@@ -138,7 +139,10 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     const volumeSources = config.volumeMounts?.length
       ? await (await import("./volumes.ts")).mountContainerVolumes(ctx.store, ctx.db, config, config.rootfs ?? containerMergedDir(ctx.store, id))
       : undefined;
-    const oci = await runtimeSpecFor(ctx, config, volumeSources);
+    // Network before the bundle: the namespace path goes into the spec, addresses into /etc/hosts.
+    const net = await (await import("../network/container-network.ts")).setupContainerNetwork(ctx.store, ctx.db, config);
+    portFds = net.portFds;
+    const oci = await runtimeSpecFor(ctx, config, volumeSources, net);
     const sc = await import("../oci/seccomp-cache.ts");
     const seccompKey = sc.seccompCacheKey(rt.path, oci);
     const seccompCached = seccompKey !== undefined && sc.applyCachedSeccomp(seccompCacheDir(ctx.store), seccompKey, oci);
@@ -159,7 +163,10 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
       terminal: config.terminal,
       stdin: config.stdin,
       exitCommand: [...ctx.skiffArgv, "container", "cleanup", id],
+      extraFds: portFds,
     });
+    closePortFds(portFds); // conmon holds them now
+    portFds = [];
     if (seccompKey !== undefined && !seccompCached) sc.storeCompiledSeccomp(seccompCacheDir(ctx.store), seccompKey, rt.stateRoot, id);
     const created: ContainerState = { ...before, status: "created", mount, pid, conmonPid, pidStartTime: processStartTime(pid) as number };
     save(ctx, id, created);
@@ -176,6 +183,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     };
     return { config, state: save(ctx, id, stripUndefined(running)) };
   } catch (e) {
+    closePortFds(portFds);
     try {
       await teardownLocked(ctx, { config, state: { ...before, mount } }, undefined);
     } catch {}
@@ -189,13 +197,20 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
  * groups resolve in it), and writes the files bind-mounted into the
  * container (hosts, resolv.conf, hostname, .containerenv) into userdata.
  */
-async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig, volumeSources?: Record<string, string>): Promise<object> {
+function closePortFds(fds: readonly number[]): void {
+  for (const fd of fds) try { closeSync(fd); } catch {}
+}
+
+async function runtimeSpecFor(
+  ctx: LifecycleContext, config: ContainerConfig, volumeSources: Record<string, string> | undefined,
+  net: import("../network/container-network.ts").NetworkSetupReport,
+): Promise<object> {
   const [{ generateRuntimeSpec, defaultHostname }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
     import("../oci/spec-generate.ts"), import("../oci/resources.ts"), import("./etc-files.ts"),
   ]);
   const userdataDir = containerUserdataDir(ctx.store, config.id);
   const hostname = defaultHostname(config.spec, config.id);
-  writeContainerFiles(userdataDir, config, hostname);
+  writeContainerFiles(userdataDir, config, hostname, net.info);
   const { ociSpec } = generateRuntimeSpec({
     spec: config.spec,
     imageConfig: config.imageConfig,
@@ -204,6 +219,7 @@ async function runtimeSpecFor(ctx: LifecycleContext, config: ContainerConfig, vo
     hostname,
     userdataDir,
     ...(volumeSources ? { volumeSources } : {}),
+    ...(net.netnsPath ? { netnsPath: net.netnsPath } : {}),
     host: new LiveHostFacts(),
   });
   return ociSpec;
@@ -234,6 +250,11 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
     } catch (e) { errors.push(messageOf(e)); }
   }
   await deleted;
+  try {
+    // After the runtime's delete: the container's processes are gone from the namespace.
+    const { teardownContainerNetwork } = await import("../network/container-network.ts");
+    await teardownContainerNetwork(ctx.store, ctx.db, id);
+  } catch (e) { errors.push(messageOf(e)); }
   if (rec.config.volumeMounts?.length) {
     try {
       const { unmountContainerVolumes } = await import("./volumes.ts");

@@ -124,6 +124,9 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   const command = processArgs(spec, image);
   const warnings: string[] = [];
   const logMax = spec.logOpts?.["max-size"];
+  // Networks are checked before anything is created: an unknown one is a plain error, nothing half made.
+  const nets = await import("./networks.ts");
+  const attachments = await nets.planContainerNetworks(g, spec, id);
   // Named volumes are created on first use, anonymous ones for `-v /path` and the image's VOLUMEs.
   const vols = await import("./volumes.ts");
   const prepared = await vols.prepareContainerVolumes(g, spec.mounts ?? [], Object.keys(image.Volumes ?? {}));
@@ -158,6 +161,7 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   }
   try {
     createContainer(ctx, config);
+    if (attachments) nets.recordAttachments(g, id, attachments);
   } catch (e) {
     await vols.discardVolumes(g, prepared.created);
     throw e;
@@ -538,6 +542,7 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
   const spec = c.spec;
   const [{ healthConfig }, { HumanSize }] = await Promise.all([import("../spec/healthcheck.ts"), import("../lib/units.ts")]);
   const health = healthConfig(spec.healthcheck, c.imageConfig.Healthcheck as Parameters<typeof healthConfig>[1]);
+  const netSettings = await (await import("./networks.ts")).networkSettings(g, c.id, spec);
   return {
     Id: c.id,
     Created: iso(c.created),
@@ -605,11 +610,7 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
       }),
     ],
     Dependencies: [],
-    NetworkSettings: {
-      EndpointID: "", Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
-      MacAddress: "", Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
-      Ports: {}, SandboxKey: "",
-    },
+    NetworkSettings: netSettings,
     Namespace: "",
     IsInfra: false,
     IsService: false,
@@ -649,7 +650,7 @@ export async function inspectContainer(g: GlobalOptions, ref: string): Promise<R
       ContainerIDFile: spec.cidfile ?? "",
       LogConfig: { Type: c.logDriver, Config: null, Path: logPathOf(ctx, c.id), Tag: "", Size: HumanSize(Math.max(c.logSizeMax, 0)) },
       NetworkMode: spec.network?.[0] ?? "bridge",
-      PortBindings: {},
+      PortBindings: netSettings.Ports,
       RestartPolicy: { Name: c.restartPolicy.name === "no" ? "" : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries ?? 0 },
       AutoRemove: c.autoRemove,
       CapAdd: spec.capAdd ?? [],

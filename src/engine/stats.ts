@@ -189,6 +189,16 @@ export async function containerPorts(g: GlobalOptions, refs: readonly string[]):
   const vs = await views(g, refs, refs.length > 0);
   return vs
     .filter((v) => v.state.status === "running" || v.state.status === "paused")
-    .map((v) => ({ id: v.config.id, ports: parsePublish(v.config.spec.publish ?? []) }))
+    .map((v) => ({ id: v.config.id, ports: setUpPorts(g, v.config.id) ?? parsePublish(v.config.spec.publish ?? []) }))
     .filter((r) => refs.length > 0 || r.ports.length > 0);
+}
+
+/** The mappings netavark was given at start (host ports picked for `-p 80` and `-P` included), one per port. */
+function setUpPorts(g: GlobalOptions, id: string): PortMapping[] | undefined {
+  const st = require("../network/store.ts") as typeof import("../network/store.ts");
+  const setup = st.getSetup(st.networkDb({ root: g.root, runroot: g.runroot }), id);
+  if (!setup) return undefined;
+  return (setup.options.port_mappings ?? []).flatMap((m) => Array.from({ length: m.range }, (_, i) =>
+    m.protocol.split(",").map((p) => ({ hostIP: m.host_ip, hostPort: m.host_port + i, containerPort: m.container_port + i, protocol: p })),
+  ).flat());
 }

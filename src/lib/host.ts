@@ -225,3 +225,72 @@ export function connectUnix(fd: number, path: string): void {
   p.copy(addr, 2);
   check(connectFn!(fd, addr, 110), "connect", `"${path}"`);
 }
+
+let inetFns: {
+  bind: (fd: number, addr: unknown, len: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  setsockopt: (fd: number, level: number, name: number, val: unknown, len: number) => number;
+  getsockname: (fd: number, addr: unknown, len: unknown) => number;
+} | undefined;
+
+function inet() {
+  load();
+  if (!inetFns) {
+    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+    const { i32, u32, ptr } = FFIType;
+    inetFns = dlopen("libc.so.6", {
+      bind: { args: [i32, ptr, u32], returns: i32 },
+      listen: { args: [i32, i32], returns: i32 },
+      setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+      getsockname: { args: [i32, ptr, ptr], returns: i32 },
+    }).symbols as unknown as typeof inetFns;
+  }
+  return inetFns!;
+}
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+
+/**
+ * A socket bound to `ip`:`port` (port 0: the kernel picks one), with
+ * SO_REUSEADDR as Go's listeners set it, listening when `stream`: what an
+ * engine holds to reserve a published host port (Podman's way). `ip` is a
+ * numeric address; "" binds all IPv4 addresses.
+ * @returns the fd (close-on-exec) and the bound port
+ * @throws HostError EADDRINUSE (code) and others from socket/bind/listen
+ */
+export function bindInet(ip: string, port: number, stream: boolean): { fd: number; port: number } {
+  const f = inet();
+  const v6 = ip.includes(":");
+  const fd = socket(v6 ? AF_INET6 : AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC);
+  try {
+    const one = Buffer.alloc(4);
+    one.writeInt32LE(1);
+    check(f.setsockopt(fd, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, one, 4), "setsockopt", `fd ${fd}`);
+    const addr = Buffer.alloc(v6 ? 28 : 16);
+    addr.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0);
+    addr.writeUInt16BE(port, 2);
+    if (v6) {
+      const { isIP } = require("node:net") as typeof import("node:net");
+      if (isIP(ip) !== 6) throw new SkiffError("invalid-argument", `invalid IP address "${ip}"`);
+      const [head = "", tail] = ip.split("::");
+      const hs = head ? head.split(":") : [];
+      const ts = tail ? tail.split(":") : [];
+      const groups = tail === undefined ? hs : [...hs, ...Array(8 - hs.length - ts.length).fill("0"), ...ts];
+      groups.forEach((g, i) => addr.writeUInt16BE(parseInt(g, 16), 8 + 2 * i));
+    } else if (ip !== "") {
+      ip.split(".").forEach((o, i) => addr.writeUInt8(Number(o), 4 + i));
+    }
+    check(f.bind(fd, addr, addr.length), "bind", `${v6 ? `[${ip}]` : ip || "0.0.0.0"}:${port}`);
+    if (stream) check(f.listen(fd, 128), "listen", `fd ${fd}`);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(addr.length);
+    check(f.getsockname(fd, addr, len), "getsockname", `fd ${fd}`);
+    return { fd, port: addr.readUInt16BE(2) };
+  } catch (e) {
+    (require("node:fs") as typeof import("node:fs")).closeSync(fd);
+    throw e;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Network definitions in Podman's network-config JSON format (the files
+ * Podman keeps in /etc/containers/networks, containers/common
+ * types.Network), and the per-container attachment and status shapes that
+ * netavark's options JSON and status block use (netavark 1.4: the *map*
+ * form of `networks`).
+ */
+
+/** One subnet of a network: CIDR, gateway, optional lease range. */
+export interface Subnet {
+  /** CIDR, e.g. "10.89.0.0/24". */
+  readonly subnet: string;
+  /** Gateway address (the bridge's address); absent for an internal network without one. */
+  readonly gateway?: string;
+  /** Addresses handed out; the whole subnet when absent. */
+  readonly lease_range?: { readonly start_ip?: string; readonly end_ip?: string };
+}
+
+/** A network definition, field order as Podman writes it. */
+export interface NetworkConfig {
+  readonly name: string;
+  /** 64 hex. */
+  readonly id: string;
+  /** "bridge" | "macvlan". */
+  readonly driver: string;
+  /** Bridge name (bridge) or parent interface (macvlan). */
+  readonly network_interface?: string;
+  /** RFC3339Nano. */
+  readonly created: string;
+  readonly subnets?: readonly Subnet[];
+  readonly ipv6_enabled: boolean;
+  readonly internal: boolean;
+  readonly dns_enabled: boolean;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly ipam_options?: Readonly<Record<string, string>>;
+}
+
+/** How a container joins one network (netavark's PerNetworkOptions). */
+export interface Attachment {
+  /** Network name. */
+  readonly network: string;
+  /** Interface name inside the container: eth0, eth1, … */
+  readonly interfaceName: string;
+  /** `--network-alias` names (DNS-enabled networks). */
+  readonly aliases: readonly string[];
+  /** `--ip`/`--ip6` wishes; allocated otherwise. */
+  readonly staticIps: readonly string[];
+  /** `--mac-address`. */
+  readonly staticMac?: string;
+}
+
+/** One network's result for a container (netavark's StatusBlock, per network). */
+export interface NetworkStatus {
+  readonly dns_search_domains?: readonly string[];
+  readonly dns_server_ips?: readonly string[];
+  readonly interfaces?: Readonly<Record<string, {
+    readonly mac_address: string;
+    readonly subnets?: readonly { readonly ipnet: string; readonly gateway?: string }[];
+  }>>;
+}
+
+/** Podman's default network name. */
+export const DEFAULT_NETWORK = "podman";
+/** Podman's default network ID (the same for every Podman host). */
+export const DEFAULT_NETWORK_ID = "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9";
