@@ -353,3 +353,125 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.GNU_FORMAT) as t:
     await expect(unpackTar(chunksOf(tar), sb.dest)).rejects.toThrow(/too many levels of symbolic links/);
   });
 });
+
+// Files and symlinks are created asynchronously, several at once: these pin the ordering rules.
+describe.if(isRoot)("unpackTar with creates in flight", () => {
+  let sb: ReturnType<typeof sandbox>;
+  beforeEach(() => { sb = sandbox(); });
+
+  test("a later entry of the same name wins, whatever type it is", async () => {
+    const tar = await mkTar([
+      { name: "f", body: "first" },
+      { name: "f", body: "second", mode: 0o600 },
+      { name: "s", type: "symlink", linkname: "one" },
+      { name: "s", body: "file now" },
+      { name: "t", body: "a file" },
+      { name: "t", type: "symlink", linkname: "two" },
+      { name: "u", body: "a file" },
+      { name: "u/", type: "directory", mode: 0o711 },
+    ]);
+    await unpackTar(chunksOf(tar, 4096), sb.dest);
+    expect(readFileSync(join(sb.dest, "f"), "utf8")).toBe("second");
+    expect(statSync(join(sb.dest, "f")).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(join(sb.dest, "s"), "utf8")).toBe("file now");
+    expect(readlinkSync(join(sb.dest, "t"))).toBe("two");
+    expect(statSync(join(sb.dest, "u")).mode & 0o7777).toBe(0o711);
+  });
+
+  test("a path resolved through a symlink just created lands inside its target", async () => {
+    const tar = await mkTar([
+      { name: "real/", type: "directory" },
+      { name: "link", type: "symlink", linkname: "real" },
+      { name: "abs", type: "symlink", linkname: "/real" },
+      { name: "link/a", body: "a" },
+      { name: "abs/b", body: "b" },
+      { name: "notdir", body: "file" },
+      { name: "via", type: "symlink", linkname: "notdir" },
+    ]);
+    await unpackTar(chunksOf(tar, 4096), sb.dest);
+    expect(readFileSync(join(sb.dest, "real/a"), "utf8")).toBe("a");
+    expect(readFileSync(join(sb.dest, "real/b"), "utf8")).toBe("b");
+    expect(lstatSync(join(sb.dest, "link")).isSymbolicLink()).toBe(true);
+    // A file created a moment ago is still not a folder to write through.
+    const bad = await mkTar([{ name: "notdir", body: "file" }, { name: "via", type: "symlink", linkname: "notdir" }, { name: "via/x", body: "x" }]);
+    const sb2 = sandbox();
+    await expect(unpackTar(chunksOf(bad, 4096), sb2.dest)).rejects.toThrow(/"notdir" is not a directory/);
+    expect(sb2.outside()).toEqual(sb2.before);
+  });
+
+  test("hardlinks to files still being written, and a folder removed while its files are written", async () => {
+    const tar = await mkTar([
+      ...Array.from({ length: 40 }, (_, i) => ({ name: `d/f${i}`, body: `content ${i}`.repeat(50) })),
+      { name: "h", type: "link", linkname: "d/f39" },
+      { name: "d", body: "the folder became a file" },
+      { name: "h2", type: "link", linkname: "h" },
+    ]);
+    await unpackTar(chunksOf(tar, 65536), sb.dest);
+    expect(readFileSync(join(sb.dest, "h"), "utf8")).toBe("content 39".repeat(50));
+    expect(statSync(join(sb.dest, "h")).ino).toBe(statSync(join(sb.dest, "h2")).ino);
+    expect(readFileSync(join(sb.dest, "d"), "utf8")).toBe("the folder became a file");
+  });
+
+  test("whiteouts and opaque folders wait for the files they hide", async () => {
+    const tar = await mkTar([
+      { name: "w/a", body: "a" },
+      { name: "w/.wh.a", body: "" },
+      { name: "o/old", body: "old" },
+      { name: "o/.wh..wh..opq", body: "" },
+    ]);
+    await unpackTar(chunksOf(tar, 4096), sb.dest);
+    const wh = lstatSync(join(sb.dest, "w/a"));
+    expect(wh.isCharacterDevice() && wh.rdev === 0).toBe(true);
+    expect(host.lgetxattr(join(sb.dest, "o"), "trusted.overlay.opaque")?.toString()).toBe("y");
+  });
+
+  test("many files at once, a large streamed file among them, keep their bytes, modes, owners and times", async () => {
+    const big = Buffer.alloc((4 << 20) + 12345);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const entries: Entry[] = [];
+    for (let i = 0; i < 300; i++) {
+      entries.push({ name: `many/${i % 7}/f${i}`, body: `#${i}:`.repeat(i), mode: [0o644, 0o755, 0o666, 0o4750, 0o600][i % 5]!, uid: i % 3, gid: i % 4, mtime: new Date(1_000_000_000_000 + i * 1000) });
+      if (i === 150) entries.push({ name: "many/big", body: big, mode: 0o640, uid: 5, gid: 6 });
+    }
+    const tar = await mkTar(entries);
+    await unpackTar(chunksOf(tar, 65536), sb.dest);
+    for (let i = 0; i < 300; i++) {
+      const p = join(sb.dest, `many/${i % 7}/f${i}`);
+      const st = statSync(p);
+      expect(readFileSync(p, "utf8")).toBe(`#${i}:`.repeat(i));
+      expect([st.mode & 0o7777, st.uid, st.gid, st.mtimeMs]).toEqual([[0o644, 0o755, 0o666, 0o4750, 0o600][i % 5]!, i % 3, i % 4, 1_000_000_000_000 + i * 1000]);
+    }
+    expect(readFileSync(join(sb.dest, "many/big")).equals(big)).toBe(true);
+    const st = statSync(join(sb.dest, "many/big"));
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o640, 5, 6]);
+  }, 20_000);
+
+  test("a root-owned file in a setgid folder of another group still gets the tar's group", async () => {
+    const tar = await mkTar([
+      { name: "sg/", type: "directory", mode: 0o2775, uid: 0, gid: 50 },
+      { name: "sg/f", body: "x", uid: 0, gid: 0 },
+      { name: "sg/l", type: "symlink", linkname: "f", uid: 0, gid: 0 },
+      { name: "sg/sub/", type: "directory", mode: 0o755, uid: 0, gid: 0 },
+    ]);
+    await unpackTar(chunksOf(tar), sb.dest);
+    expect(statSync(join(sb.dest, "sg")).gid).toBe(50);
+    expect(statSync(join(sb.dest, "sg/f")).gid).toBe(0);
+    expect(lstatSync(join(sb.dest, "sg/l")).gid).toBe(0);
+    expect(statSync(join(sb.dest, "sg/sub")).gid).toBe(0);
+    expect(statSync(join(sb.dest, "sg/sub")).mode & 0o7777).toBe(0o755);
+  });
+
+  test("a failed create fails the unpack and nothing is left running", async () => {
+    const tar = await mkTar([
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `x/f${i}`, body: "y".repeat(100) })),
+      { name: "plain", body: "file" },
+      { name: "plain/under", body: "refused" },
+    ]);
+    await expect(unpackTar(chunksOf(tar, 4096), sb.dest)).rejects.toThrow(/"plain" is not a directory/);
+    // Every create had settled when the promise rejected: nothing appears afterwards.
+    const right = listTree(sb.dest);
+    expect(right).toContain("x/f29");
+    await Bun.sleep(100);
+    expect(listTree(sb.dest)).toEqual(right);
+  });
+});
