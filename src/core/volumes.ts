@@ -291,7 +291,8 @@ export async function mountVolumeFor(store: StoreLayout, db: Database, use: Volu
   return withVolumeLock(store, use.name, async () => {
     const v = requireVolume(db, use.name);
     const users = new Set(v.mountedBy);
-    const mountsNow = v.options.type !== undefined && users.size === 0;
+    // Checked on the mount table, not the user count: a reboot empties the one, not the other.
+    const mountsNow = v.options.type !== undefined && !(await import("../storage/overlay.ts")).isMountPoint(v.mountpoint);
     if (mountsNow) await mountData(v);
     users.add(containerId);
     try {
