@@ -347,7 +347,7 @@ async function awaitExit(ctx: LifecycleContext, rec: ContainerRecord, timeoutMs:
 export interface RemoveOptions {
   /** Kill a running container first. @default false */
   readonly force?: boolean;
-  /** Stop timeout in seconds for force (SIGKILL at once when 0). @default 0 as Podman's rm -f kills */
+  /** Stop timeout in seconds for force: the stop signal, then SIGKILL after it (at once when 0). @default 0 (Podman waits the container's stop timeout) */
   readonly timeout?: number;
 }
 
@@ -368,9 +368,18 @@ export async function removeContainer(ctx: LifecycleContext, id: string, opts: R
       saveState(ctx.db, id, { ...rec.state, stoppedByUser: true });
       const { killContainer: rtKill, resumeContainer } = await import("../oci/runtime.ts");
       const rt = runtimeOf(ctx, rec.config);
-      await rtKill(rt, id, SIGKILL, true).catch(() => false);
-      if (st.status === "paused") await resumeContainer(rt, id).catch(() => {});
-      const code = await awaitExit(ctx, rec, 30_000);
+      // `rm -f -t N`: the stop signal first, SIGKILL after N seconds (Podman's rm --time).
+      let code: number | undefined;
+      if (opts.timeout !== undefined && opts.timeout > 0) {
+        await rtKill(rt, id, rec.config.stopSignal, true).catch(() => false);
+        if (st.status === "paused") await resumeContainer(rt, id).catch(() => {});
+        code = await awaitExit(ctx, rec, opts.timeout * 1000);
+      }
+      if (code === undefined) {
+        await rtKill(rt, id, SIGKILL, true).catch(() => false);
+        if (st.status === "paused") await resumeContainer(rt, id).catch(() => {});
+        code = await awaitExit(ctx, rec, 30_000);
+      }
       st = { ...st, exitCode: code ?? 137 };
     }
     await teardownLocked(ctx, rec, st.exitCode, true);
@@ -433,8 +442,10 @@ export async function setPaused(ctx: LifecycleContext, id: string, paused: boole
     const st = observedState(ctx, rec);
     const want = paused ? "running" : "paused";
     if (st.status !== want) {
+      // Podman's words: an already paused container is named by ID, any other by its state.
+      const shown = st.status === "configured" ? "created" : st.status === "stopped" ? "exited" : st.status;
       throw new SkiffError("state", paused
-        ? `"${id}" is not running, can't pause: container state improper`
+        ? st.status === "paused" ? `"${id}" is already paused: container state improper` : `"${shown}" is not running, can't pause: container state improper`
         : `"${id}" is not paused, can't unpause: container state improper`);
     }
     const rt = await import("../oci/runtime.ts");

@@ -279,17 +279,30 @@ export interface BulkReport {
   /** What the user typed. */
   readonly rawInput: string;
   readonly error?: Error;
+  /** Nothing was done (`start` of a running container): Podman prints nothing for it. */
+  readonly unchanged?: boolean;
 }
 
-async function each(g: GlobalOptions, refs: readonly string[], fn: (ctx: LifecycleContext, id: string) => Promise<void>, ignoreMissing = false): Promise<BulkReport[]> {
+/**
+ * Runs `fn` on each container. As Podman, every name is resolved first: one
+ * unknown name fails the whole call before anything is done, unless
+ * `ignoreMissing`, which drops unknown names silently.
+ */
+async function each(g: GlobalOptions, refs: readonly string[], fn: (ctx: LifecycleContext, id: string) => Promise<void | "unchanged">, ignoreMissing = false): Promise<BulkReport[]> {
   const ctx = await lifecycleContext(g);
   const { resolveContainerId } = await import("../core/store.ts");
-  return Promise.all(refs.map(async (ref) => {
-    let id = ref;
+  const found: { ref: string; id: string }[] = [];
+  for (const ref of refs) {
     try {
-      id = resolveContainerId(ctx.db, ref);
-      await fn(ctx, id);
-      return { id, rawInput: ref };
+      found.push({ ref, id: resolveContainerId(ctx.db, ref) });
+    } catch (e) {
+      if (ignoreMissing && e instanceof SkiffError && e.kind === "not-found") continue;
+      return [{ id: ref, rawInput: ref, error: e as Error }];
+    }
+  }
+  return Promise.all(found.map(async ({ ref, id }) => {
+    try {
+      return (await fn(ctx, id)) === "unchanged" ? { id, rawInput: ref, unchanged: true } : { id, rawInput: ref };
     } catch (e) {
       if (ignoreMissing && e instanceof SkiffError && e.kind === "not-found") return { id, rawInput: ref };
       return { id, rawInput: ref, error: e as Error };
@@ -310,7 +323,11 @@ export async function stopContainers(g: GlobalOptions, refs: readonly string[], 
 
 export async function startContainers(g: GlobalOptions, refs: readonly string[]): Promise<BulkReport[]> {
   const lc = await import("../core/lifecycle.ts");
-  return each(g, refs, async (ctx, id) => { await lc.startContainer(ctx, id); });
+  return each(g, refs, async (ctx, id) => {
+    const st = lc.observedState(ctx, lc.loadContainer(ctx, id));
+    if (st.status === "running" || st.status === "paused") return "unchanged";
+    await lc.startContainer(ctx, id);
+  });
 }
 
 export async function killContainers(g: GlobalOptions, refs: readonly string[], signal: string | number = "SIGKILL"): Promise<BulkReport[]> {
@@ -345,7 +362,7 @@ export interface RmOptions {
 export async function removeContainers(g: GlobalOptions, refs: readonly string[], opts: RmOptions = {}): Promise<BulkReport[]> {
   const lc = await import("../core/lifecycle.ts");
   return each(g, refs, async (ctx, id) => {
-    const config = await lc.removeContainer(ctx, id, { ...(opts.force !== undefined ? { force: opts.force } : {}) });
+    const config = await lc.removeContainer(ctx, id, { ...(opts.force !== undefined ? { force: opts.force } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
     if (opts.volumes && config.volumeMounts?.length) await (await import("./volumes.ts")).removeAnonymousVolumes(g, config);
   }, opts.ignore ?? false);
 }
@@ -381,6 +398,18 @@ export async function waitContainers(g: GlobalOptions, refs: readonly string[], 
       return { id: ref, rawInput: ref, error: e as Error };
     }
   }));
+}
+
+/** Sizes of containers (`ps -s`, `inspect -s`), keyed by ID; unknown IDs are left out. */
+export async function containerSizes(g: GlobalOptions, ids: readonly string[]): Promise<Map<string, import("../core/container-size.ts").ContainerSize>> {
+  const ctx = await lifecycleContext(g);
+  const [{ getContainer }, { containerSize }] = await Promise.all([import("../core/store.ts"), import("../core/container-size.ts")]);
+  const out = new Map<string, import("../core/container-size.ts").ContainerSize>();
+  for (const id of ids) {
+    const rec = getContainer(ctx.db, id);
+    if (rec) out.set(id, containerSize(ctx.store, rec.config));
+  }
+  return out;
 }
 
 /** A container as `ps` and `inspect` see it: config plus the observed state. */
@@ -458,6 +487,7 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
   const rec = getContainer(ctx.db, id)!;
   const st = observedState(ctx, rec);
   if (st.status !== "running") throw new SkiffError("state", "can only create exec sessions on running containers: container state improper");
+  if (opts.command.length === 0) throw new SkiffError("invalid-argument", "must provide a non-empty command to start an exec session: invalid argument");
   const args = [rec.config.runtime, "--root", runtimeStateDir(ctx.store), "exec"];
   if (opts.tty) args.push("--tty");
   if (opts.detach) args.push("--detach");
@@ -485,7 +515,7 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
   for await (const chunk of p.stderr) {
     const t = dec.decode(chunk);
     // The runtime's own failure ("executable file not found") is ours to phrase; the process's stderr passes through.
-    if (/^(crun|runc): |^executable file `.*` not found|^\{"msg"/m.test(t)) errText += t;
+    if (/^(crun|runc): |^executable file `.*` not found|^chdir `|^open executable: |^\{"msg"/m.test(t)) errText += t;
     else process.stderr.write(chunk);
   }
   const code = await p.exited;

@@ -14,7 +14,7 @@ export function renderBulk(ctx: CommandContext, reports: readonly BulkReport[], 
     if (r.error) {
       ctx.err(`Error: ${messageOf(r.error)}\n`);
       code = exitCodeOf(r.error);
-    } else {
+    } else if (!r.unchanged) {
       ctx.out(`${printId ? r.id : r.rawInput}\n`);
     }
   }

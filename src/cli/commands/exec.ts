@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { SkiffError } from "../../lib/errors.ts";
 
 const cmd: Command = {
   usage: "exec [options] CONTAINER [COMMAND [ARG...]]",
@@ -16,7 +17,7 @@ const cmd: Command = {
     { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
   ],
   interspersed: false,
-  minArgs: 2,
+  minArgs: 1,
   async run(ctx) {
     const [{ execInContainer }, { parseEnvArg, parseEnvFileText }] = await Promise.all([import("../../engine/containers.ts"), import("../run-flags.ts")]);
     const f = ctx.flags;
@@ -25,7 +26,8 @@ const cmd: Command = {
     for (const file of f.strs("env-file")) for (const [k, v] of parseEnvFileText(readFileSync(file, "utf8"), process.env)) env[k] = v;
     for (const e of f.strs("env")) for (const [k, v] of parseEnvArg(e, process.env)) env[k] = v;
     const [ref, ...command] = ctx.args;
-    return execInContainer(ctx.global, ref!, {
+    try {
+      return await execInContainer(ctx.global, ref!, {
       command,
       interactive: f.bool("interactive"),
       tty: f.bool("tty"),
@@ -34,7 +36,15 @@ const cmd: Command = {
       privileged: f.bool("privileged"),
       ...(f.str("user") !== undefined ? { user: f.str("user")! } : {}),
       ...(f.str("workdir") !== undefined ? { workdir: f.str("workdir")! } : {}),
-    });
+      });
+    } catch (e) {
+      // Podman fails an exec session that cannot begin (bad state, user, command) with 255; an unknown container stays 125.
+      if (e instanceof SkiffError && (e.kind === "state" || e.kind === "invalid-argument")) {
+        ctx.err(`Error: ${e.message}\n`);
+        return 255;
+      }
+      throw e;
+    }
   },
 };
 export default cmd;

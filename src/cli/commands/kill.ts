@@ -15,7 +15,7 @@ const cmd: Command = {
     const { parseSignal } = await import("../../spec/signals.ts");
     const sig = parseSignal(ctx.flags.str("signal") ?? "KILL");
     const refs = await targets(ctx, (s) => s === "running" || s === "paused");
-    return renderBulk(ctx, await killContainers(ctx.global, refs, sig));
+    return renderBulk(ctx, await killContainers(ctx.global, refs, sig), ctx.flags.bool("all"));
   },
 };
 export default cmd;

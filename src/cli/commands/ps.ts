@@ -25,7 +25,7 @@ export function statusText(v: ContainerView, now = Date.now()): string {
   const st = v.state;
   switch (st.status) {
     case "running": return `Up ${humanDuration(now - (st.startedAt ?? now))} ago`;
-    case "paused": return `Up ${humanDuration(now - (st.startedAt ?? now))} ago (Paused)`;
+    case "paused": return "Paused";
     case "stopped":
     case "exited": return `Exited (${st.exitCode ?? 0}) ${humanDuration(now - (st.finishedAt ?? now))} ago`;
     case "removing": return "Removing";
@@ -37,6 +37,19 @@ export function statusText(v: ContainerView, now = Date.now()): string {
 export function stateName(v: ContainerView): string {
   const s = v.state.status;
   return s === "configured" ? "created" : s === "stopped" ? "exited" : s;
+}
+
+/** State names `--filter status=` and `wait --condition` accept (libpod's StringToContainerStatus). */
+export const STATUS_NAMES = ["created", "running", "paused", "stopped", "exited", "unknown", "removing", "stopping"];
+
+/**
+ * Podman 4.3's ancestor match: the image's full ID, its name as recorded, or
+ * that name without a ":latest" tag. Short names, ID prefixes and patterns
+ * match nothing (unlike Docker).
+ */
+function ancestorMatches(v: ContainerView, val: string): boolean {
+  const name = v.config.imageName;
+  return v.config.imageId === val || name === val || (name.endsWith(":latest") && name.slice(0, -":latest".length) === val);
 }
 
 function matches(v: ContainerView, filters: readonly string[]): boolean {
@@ -52,9 +65,11 @@ function matches(v: ContainerView, filters: readonly string[]): boolean {
       switch (k) {
         case "id": return v.config.id.startsWith(val);
         case "name": return new RegExp(val).test(v.config.name);
-        case "status": return stateName(v) === val;
+        case "status":
+          if (!STATUS_NAMES.includes(val)) throw new SkiffError("invalid-argument", `unknown container state: ${val}: invalid argument`);
+          return stateName(v) === val;
         case "exited": return (stateName(v) === "exited") && String(v.state.exitCode) === val;
-        case "ancestor": return v.config.imageName === val || v.config.imageName.includes(val) || (v.config.imageId ?? "").startsWith(val);
+        case "ancestor": return ancestorMatches(v, val);
         case "label": {
           const [lk, lv] = val.split("=", 2) as [string, string | undefined];
           return lk in v.config.labels && (lv === undefined || v.config.labels[lk] === lv);
@@ -87,24 +102,39 @@ const cmd: Command = {
   ],
   maxArgs: 0,
   async run(ctx) {
-    const { listContainerViews } = await import("../../engine/containers.ts");
     const f = ctx.flags;
+    const sortKey = f.str("sort") ?? "created";
+    const SORT_KEYS = ["command", "created", "id", "image", "names", "runningfor", "size", "status"];
+    if (!SORT_KEYS.includes(sortKey)) {
+      throw new SkiffError("usage", `invalid argument "${sortKey}" for "--sort" flag: "${sortKey}" is not a valid value.  Choose from: "${SORT_KEYS.join(", ")}"`);
+    }
+    const { listContainerViews, containerSizes } = await import("../../engine/containers.ts");
     let views = await listContainerViews(ctx.global);
     const last = f.int("last") ?? -1;
     const all = f.bool("all") || last >= 0 || f.bool("latest") || f.strs("filter").length > 0;
     if (!all) views = views.filter((v) => v.state.status === "running" || v.state.status === "paused");
     views = views.filter((v) => matches(v, f.strs("filter")));
-    const sortKey = f.str("sort") ?? "created";
-    const key: Record<string, (v: ContainerView) => string | number> = {
-      created: (v) => -v.config.created, runningfor: (v) => -v.config.created, id: (v) => v.config.id, image: (v) => v.config.imageName,
-      names: (v) => v.config.name, command: (v) => v.config.command.join(" "), status: (v) => statusText(v), size: () => 0,
-    };
-    const k = key[sortKey];
-    if (!k) throw new SkiffError("invalid-argument", `invalid option for --sort, options are: command, created, id, image, names, runningfor, size, or status`);
-    views.sort((a, b) => { const x = k(a), y = k(b); return x < y ? -1 : x > y ? 1 : 0; });
+    // -l / -n pick the newest containers; the listing itself runs oldest first, as Podman's.
+    views.sort((a, b) => b.config.created - a.config.created);
     if (f.bool("latest")) views = views.slice(0, 1);
     if (last >= 0) views = views.slice(0, last);
+    views.reverse();
+    const sizes = f.bool("size") ? await containerSizes(ctx.global, views.map((v) => v.config.id)) : undefined;
+    const key: Record<string, (v: ContainerView) => string | number> = {
+      created: (v) => v.config.created, runningfor: (v) => v.state.startedAt ?? 0, id: (v) => v.config.id, image: (v) => v.config.imageName,
+      names: (v) => v.config.name, command: (v) => v.config.command.join(" "), status: (v) => statusText(v),
+      size: (v) => sizes?.get(v.config.id)?.rootFsSize ?? 0,
+    };
+    const k = key[sortKey]!;
+    views.sort((a, b) => { const x = k(a), y = k(b); return x < y ? -1 : x > y ? 1 : 0; });
     const noTrunc = f.bool("no-trunc");
+    const { HumanSizeWithPrecision } = await import("../../lib/units.ts");
+    const sizeText = (v: ContainerView) => {
+      const z = sizes?.get(v.config.id);
+      return z ? `${HumanSizeWithPrecision(z.rwSize, 3)} (virtual ${HumanSizeWithPrecision(z.rootFsSize, 3)})` : "";
+    };
+    // Go's zero time.Time as Unix seconds: what Podman's JSON gives for "never".
+    const unix = (ms: number | undefined) => (ms ? Math.floor(ms / 1000) : -62135596800);
     if (f.bool("quiet")) {
       for (const v of views) ctx.out(`${noTrunc ? v.config.id : v.config.id.slice(0, 12)}\n`);
       return;
@@ -115,10 +145,10 @@ const cmd: Command = {
     if (format !== undefined && isJsonFormat(format)) {
       const items = views.map((v) => ({
         AutoRemove: v.config.autoRemove, Command: v.config.command, CreatedAt: `${humanDuration(now - v.config.created)} ago`,
-        Exited: stateName(v) === "exited", ExitedAt: Math.floor((v.state.finishedAt ?? 0) / 1000), ExitCode: v.state.exitCode ?? 0,
+        Exited: stateName(v) === "exited", ExitedAt: unix(v.state.finishedAt), ExitCode: v.state.exitCode ?? 0,
         Id: v.config.id, Image: v.config.imageName, ImageID: v.config.imageId ?? "", IsInfra: false, Labels: v.config.labels,
         Mounts: [], Names: [v.config.name], Namespaces: {}, Networks: [], Pid: v.state.pid ?? 0, Pod: "", PodName: "",
-        Ports: null, Size: null, StartedAt: Math.floor((v.state.startedAt ?? 0) / 1000), State: stateName(v), Status: statusText(v, now),
+        Ports: null, Size: sizes?.has(v.config.id) ? { RwSize: sizes.get(v.config.id)!.rwSize, RootFsSize: sizes.get(v.config.id)!.rootFsSize } : null, StartedAt: unix(v.state.startedAt), State: stateName(v), Status: statusText(v, now),
         Created: Math.floor(v.config.created / 1000),
       }));
       ctx.out(`${JSON.stringify(items, null, 2)}\n`);
@@ -144,7 +174,7 @@ const cmd: Command = {
         ExitCode: v.state.exitCode ?? 0,
         Exited: stateName(v) === "exited",
         AutoRemove: v.config.autoRemove,
-        Size: "",
+        Size: sizeText(v),
         Mounts: "",
         Networks: "",
         Pod: "",

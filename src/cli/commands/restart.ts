@@ -14,7 +14,7 @@ const cmd: Command = {
     const { restartContainers } = await import("../../engine/containers.ts");
     const refs = await targets(ctx, ctx.flags.bool("running") ? (s) => s === "running" : undefined);
     const t = ctx.flags.int("time");
-    return renderBulk(ctx, await restartContainers(ctx.global, refs, t !== undefined ? { timeout: t } : {}), true);
+    return renderBulk(ctx, await restartContainers(ctx.global, refs, t !== undefined ? { timeout: t } : {}), ctx.flags.bool("all"));
   },
 };
 export default cmd;

@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { SkiffError } from "../../lib/errors.ts";
 import { renderBulk, targets } from "./bulk.ts";
 
 const cmd: Command = {
@@ -18,7 +19,13 @@ const cmd: Command = {
     const { removeContainers } = await import("../../engine/containers.ts");
     const refs = await targets(ctx);
     const force = ctx.flags.bool("force");
-    return renderBulk(ctx, await removeContainers(ctx.global, refs, { force, volumes: ctx.flags.bool("volumes"), ignore: ctx.flags.bool("ignore") }), ctx.flags.bool("all"));
+    const t = ctx.flags.int("time");
+    // -f also ignores unknown names, as Podman's.
+    const reports = await removeContainers(ctx.global, refs, { force, volumes: ctx.flags.bool("volumes"), ignore: ctx.flags.bool("ignore") || force, ...(t !== undefined ? { timeout: t } : {}) });
+    const code = renderBulk(ctx, reports, ctx.flags.bool("all"));
+    // Podman's rm: 1 when a container does not exist, 2 when one is running (without -f), else 125.
+    const kinds = reports.flatMap((r) => (r.error instanceof SkiffError ? [r.error.kind] : []));
+    return kinds.includes("not-found") ? 1 : kinds.includes("state") ? 2 : code;
   },
 };
 export default cmd;

@@ -13,9 +13,10 @@ const cmd: Command = {
   ],
   async run(ctx) {
     const { stopContainers } = await import("../../engine/containers.ts");
-    const refs = await targets(ctx, (s) => s === "running" || s === "paused");
+    // Podman's stop -a lists every container, stopped ones included (stopping those does nothing).
+    const refs = await targets(ctx);
     const t = ctx.flags.int("time");
-    return renderBulk(ctx, await stopContainers(ctx.global, refs, { ...(t !== undefined ? { timeout: t } : {}), ignore: ctx.flags.bool("ignore") }));
+    return renderBulk(ctx, await stopContainers(ctx.global, refs, { ...(t !== undefined ? { timeout: t } : {}), ignore: ctx.flags.bool("ignore") }), ctx.flags.bool("all"));
   },
 };
 export default cmd;
