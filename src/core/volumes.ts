@@ -213,12 +213,20 @@ function inUseError(name: string, users: readonly string[]): SkiffError {
 export async function removeVolume(store: StoreLayout, db: Database, name: string): Promise<void> {
   await withVolumeLock(store, name, async () => {
     const v = requireVolume(db, name);
+    const busy = volumeUsers(db, name);
+    if (busy.length) throw inUseError(name, busy);
+    if (v.options.type !== undefined) {
+      await unmountData(v.mountpoint);
+      // Never recurse into a bind-typed volume's host folder.
+      const { isMountPoint } = await import("../storage/overlay.ts");
+      if (isMountPoint(v.mountpoint)) throw new SkiffError("runtime", `removing volume ${name}: ${v.mountpoint} is still mounted`);
+    }
     writeTx(db, () => {
+      // A container created meanwhile (it mounts only under this lock, which we hold) keeps the volume.
       const users = volumeUsers(db, name);
       if (users.length) throw inUseError(name, users);
       db.query("DELETE FROM volumes WHERE name = ?").run(name);
     });
-    if (v.options.type !== undefined) await unmountData(v.mountpoint);
     rmSync(volumeDir(store, name), { recursive: true, force: true });
     removeLockFile(store, `volume-${name}`);
   });

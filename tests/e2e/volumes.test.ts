@@ -15,8 +15,17 @@ const BUSYBOX = "localhost:5000/busybox:latest";
 const store = testStore("volumes");
 const scratch = join(store.root, "..", "scratch");
 
+/**
+ * Runs skiff on the test store; containers get `--network none`: these tests
+ * are about volumes, and the bridge network has its own tests.
+ */
+function sk(args: string[], opts?: { input?: string }): Promise<RunResult> {
+  const a = args[0] === "run" || args[0] === "create" ? [args[0], "--network", "none", ...args.slice(1)] : args;
+  return store.run(a, opts);
+}
+
 async function ok(args: string[], opts?: { input?: string }): Promise<RunResult> {
-  const r = await store.run(args, opts);
+  const r = await sk(args, opts);
   if (r.code !== 0) throw new Error(`skiff ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
   return r;
 }
@@ -95,10 +104,10 @@ test("a fresh volume belongs to the container's user, or takes the image folder'
 }, 60_000);
 
 test(":ro refuses writes; the same volume stays writable elsewhere", async () => {
-  const w = await store.run(["run", "--rm", "-v", "shared:/data:ro", BUSYBOX, "sh", "-c", "echo x > /data/greeting"]);
+  const w = await sk(["run", "--rm", "-v", "shared:/data:ro", BUSYBOX, "sh", "-c", "echo x > /data/greeting"]);
   expect(w.code).toBe(1);
   expect(w.stderr).toContain("Read-only file system");
-  const m = await store.run(["run", "--rm", "--mount", "type=volume,src=shared,dst=/data,ro", BUSYBOX, "touch", "/data/y"]);
+  const m = await sk(["run", "--rm", "--mount", "type=volume,src=shared,dst=/data,ro", BUSYBOX, "touch", "/data/y"]);
   expect(m.code).toBe(1);
   expect((await ok(["run", "--rm", "-v", "shared:/data", BUSYBOX, "cat", "/data/greeting"])).stdout).toBe("hello\n");
 }, 60_000);
@@ -124,6 +133,8 @@ test("a bind-typed volume shows the host folder both ways", async () => {
   expect(r.stdout).toBe("from host\n");
   expect(readFileSync(join(src, "ctr"), "utf8")).toBe("from container\n");
   expect(storeMounts(store)).not.toContain(volumeData("bv"));
+  expect((await ok(["volume", "rm", "bv"])).stdout).toBe("bv\n");
+  expect(readFileSync(join(src, "host"), "utf8")).toBe("from host\n"); // the host folder is left alone
 }, 60_000);
 
 test("volume rm refuses a volume any container uses; -f removes the containers", async () => {
@@ -165,8 +176,8 @@ test("anonymous volumes: rm -v and --rm remove them, plain rm and named volumes 
   await ok(["run", "--rm", "-v", "/scratch", BUSYBOX, "true"]);
   expect(await anonOf()).toEqual(before);
   // A --rm container that cannot start takes its anonymous volumes along too.
-  expect((await store.run(["run", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
-  expect((await store.run(["run", "-d", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
+  expect((await sk(["run", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
+  expect((await sk(["run", "-d", "--rm", "-v", "/scratch", BUSYBOX, "/no/such"])).code).toBe(127);
   expect(await anonOf()).toEqual(before);
 }, 60_000);
 
@@ -202,7 +213,7 @@ test("bad input gets Podman's errors and exit codes", async () => {
 
 test("parallel users of one tmpfs volume mount it once and the last one unmounts it", async () => {
   await ok(["volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "par"]);
-  const runs = await Promise.all(Array.from({ length: 5 }, () => store.run(["run", "-d", "-v", "par:/p", BUSYBOX, "sleep", "100"])));
+  const runs = await Promise.all(Array.from({ length: 5 }, () => sk(["run", "-d", "-v", "par:/p", BUSYBOX, "sleep", "100"])));
   for (const r of runs) expect(r.code).toBe(0);
   const ids = runs.map((r) => r.stdout.trim());
   expect((await ok(["volume", "inspect", "--format", "{{.MountCount}}", "par"])).stdout).toBe("5\n");
