@@ -269,7 +269,9 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
   if (attachments.length === 0) return { portFds: [] };
   const { createNetns, removeNetns } = await import("./netns.ts");
   const netns = st.netnsPathOf(s, config.id);
-  const bound = await bindPorts(portMappingsOf(config));
+  const wanted = portMappingsOf(config);
+  refuseTakenPorts(db, config.id, wanted);
+  const bound = await bindPorts(wanted);
   try {
     await createNetns(netns);
     try {
@@ -283,6 +285,28 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
   } catch (e) {
     closeAll(bound.fds);
     throw e;
+  }
+}
+
+/**
+ * conmon 2.1.6 closes inherited fds, so the bound sockets do not outlive the
+ * start: host ports already published by this store's running containers
+ * are refused here, with the message a failed bind gives.
+ * @throws SkiffError conflict `... address already in use`
+ */
+function refuseTakenPorts(db: Database, id: string, wanted: readonly PortMapping[]): void {
+  const rows = db.query("SELECT container_id, setup FROM container_networks WHERE setup IS NOT NULL AND container_id != ?").all(id) as { setup: string }[];
+  const held = rows.flatMap((r) => (JSON.parse(r.setup) as { options: NetavarkOptions }).options.port_mappings ?? []);
+  for (const w of wanted) {
+    if (w.host_port === 0) continue;
+    for (const h of held) {
+      const ipClash = w.host_ip === "" || h.host_ip === "" || w.host_ip === h.host_ip;
+      const protoClash = w.protocol.split(",").find((p) => h.protocol.split(",").includes(p));
+      if (ipClash && protoClash && w.host_port < h.host_port + h.range && h.host_port < w.host_port + w.range) {
+        const port = Math.max(w.host_port, h.host_port);
+        throw new SkiffError("conflict", `cannot listen on the ${protoClash.toUpperCase()} port: listen ${protoClash}4 ${w.host_ip}:${port}: bind: address already in use`);
+      }
+    }
   }
 }
 

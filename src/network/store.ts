@@ -140,11 +140,51 @@ function freeSubnet(candidates: Iterable<string>, taken: readonly Cidr[]): strin
   return undefined;
 }
 
+/**
+ * Bridges and subnets are host-wide while each store keeps its own configs
+ * and leases: a claim file per bridge name (`/run/skiff-bridges/<name>`,
+ * naming the config file that owns it and its subnets) keeps two stores
+ * (the default one and a test's, say) from picking the same bridge or subnet.
+ * A claim whose config file is gone is stale and reused.
+ */
+const CLAIMS = process.env.SKIFF_BRIDGE_CLAIMS ?? "/run/skiff-bridges";
+
+interface Claim { readonly config: string; readonly subnets: readonly string[] }
+
+function liveClaims(): Map<string, Claim> {
+  const out = new Map<string, Claim>();
+  if (!existsSync(CLAIMS)) return out;
+  for (const n of readdirSync(CLAIMS)) {
+    try {
+      const c = JSON.parse(readFileSync(join(CLAIMS, n), "utf8")) as Claim;
+      if (existsSync(c.config)) out.set(n, c);
+    } catch {}
+  }
+  return out;
+}
+
+function writeClaim(bridge: string, configFile: string, subnets: readonly Subnet[]): void {
+  mkdirSync(CLAIMS, { recursive: true, mode: 0o755 });
+  writeFileAtomic(join(CLAIMS, bridge), JSON.stringify({ config: configFile, subnets: subnets.map((x) => x.subnet) }));
+}
+
+function dropClaim(bridge: string | undefined, configFile: string): void {
+  if (!bridge) return;
+  try {
+    const c = JSON.parse(readFileSync(join(CLAIMS, bridge), "utf8")) as Claim;
+    if (c.config === configFile) rmSync(join(CLAIMS, bridge), { force: true });
+  } catch {}
+}
+
+/** Subnets claimed by other stores' bridges. */
+const claimedSubnets = (): Cidr[] => [...liveClaims().values()].flatMap((c) => c.subnets.map(parseCidr));
+
 function freeBridgeName(configs: readonly NetworkConfig[], from: number): string {
   const used = new Set(configs.map((c) => c.network_interface));
+  const claims = liveClaims();
   for (let i = from; ; i++) {
     const n = `skiff${i}`;
-    if (!used.has(n) && !linkExists(n)) return n;
+    if (!used.has(n) && !linkExists(n) && !claims.has(n)) return n;
   }
 }
 
@@ -154,7 +194,7 @@ const nowRfc3339 = () => new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000
 function ensureDefault(dir: string, configs: NetworkConfig[]): NetworkConfig {
   const found = configs.find((c) => c.name === DEFAULT_NETWORK);
   if (found) return found;
-  const taken = [...usedSubnets(configs), ...hostRoutes()];
+  const taken = [...usedSubnets(configs), ...hostRoutes(), ...claimedSubnets()];
   const subnet = freeSubnet(function* () {
     yield "10.88.0.0/16";
     for (let i = 90; i < 255; i++) yield `10.${i}.0.0/16`;
@@ -175,6 +215,7 @@ function ensureDefault(dir: string, configs: NetworkConfig[]): NetworkConfig {
   };
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   writeFileAtomic(join(dir, `${config.name}.json`), JSON.stringify(config, null, "     "));
+  writeClaim(config.network_interface!, join(dir, `${config.name}.json`), config.subnets!);
   configs.push(config);
   return config;
 }
@@ -183,6 +224,12 @@ function ensureDefault(dir: string, configs: NetworkConfig[]): NetworkConfig {
 export async function listNetworks(s: StoreLayout): Promise<NetworkConfig[]> {
   const dir = networkPaths(s).config;
   let configs = readConfigs(dir);
+  // Configs written before claims existed (or after /run was cleared) claim their bridge again.
+  for (const c of configs) {
+    if (c.driver === "bridge" && c.network_interface && !existsSync(join(CLAIMS, c.network_interface))) {
+      writeClaim(c.network_interface, join(dir, `${c.name}.json`), c.subnets ?? []);
+    }
+  }
   if (!configs.some((c) => c.name === DEFAULT_NETWORK)) {
     configs = await withConfigLock(s, () => {
       const again = readConfigs(dir);
@@ -256,7 +303,7 @@ export async function createNetworkConfig(s: StoreLayout, spec: NetworkCreateSpe
       if (spec.ignore) return clash;
       throw new SkiffError("conflict", `network name ${name} already used: network already exists`);
     }
-    const taken = [...usedSubnets(configs), ...(driver === "bridge" ? hostRoutes() : [])];
+    const taken = [...usedSubnets(configs), ...(driver === "bridge" ? [...hostRoutes(), ...claimedSubnets()] : [])];
     const subnets: Subnet[] = [];
     (spec.subnets ?? []).forEach((text, i) => {
       const cidr = parseCidr(text);
@@ -316,6 +363,7 @@ export async function createNetworkConfig(s: StoreLayout, spec: NetworkCreateSpe
       ipam_options: { driver: "host-local" },
     };
     writeFileAtomic(join(dir, `${name}.json`), JSON.stringify(config, null, "     "));
+    if (driver === "bridge") writeClaim(iface!, join(dir, `${name}.json`), subnets);
     return config;
   });
 }
@@ -323,7 +371,9 @@ export async function createNetworkConfig(s: StoreLayout, spec: NetworkCreateSpe
 /** Deletes a definition file (the default network cannot be removed). @throws SkiffError invalid-argument for the default network */
 export function removeNetworkConfig(s: StoreLayout, config: NetworkConfig): void {
   if (config.name === DEFAULT_NETWORK) throw bad(`default network ${DEFAULT_NETWORK} cannot be removed`);
-  rmSync(join(networkPaths(s).config, `${config.name}.json`), { force: true });
+  const file = join(networkPaths(s).config, `${config.name}.json`);
+  rmSync(file, { force: true });
+  if (config.driver === "bridge") dropClaim(config.network_interface, file);
 }
 
 // ---- container_networks

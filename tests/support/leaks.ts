@@ -60,3 +60,45 @@ export async function settledLeftovers(store: Pick<TestStore, "root" | "runroot"
     await Bun.sleep(50);
   }
 }
+
+/**
+ * Network leftovers of one test store: its bridges (from its network
+ * configs) and veths on them, pinned namespaces under <runroot>/netns, its
+ * aardvark-dns processes, and iptables rules or chains naming one of its
+ * subnets or an address in them. netavark's global NETAVARK_* chains stay
+ * by design and are not listed.
+ */
+export function networkLeftovers(store: Pick<TestStore, "root" | "runroot">): string[] {
+  const out: string[] = [];
+  const dir = join(store.root, "networks");
+  const configs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as { driver: string; network_interface?: string; subnets?: { subnet: string }[] }) : [];
+  for (const c of configs) {
+    if (c.driver !== "bridge" || !c.network_interface) continue;
+    const br = `/sys/class/net/${c.network_interface}`;
+    if (existsSync(br)) out.push(`bridge ${c.network_interface}`);
+    if (existsSync(`${br}/brif`)) for (const v of readdirSync(`${br}/brif`)) out.push(`veth ${v} on ${c.network_interface}`);
+  }
+  for (const n of entries(join(store.runroot, "netns"))) out.push(`netns ${n}`);
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd = "";
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "); } catch { continue; }
+    if (cmd.includes("aardvark-dns") && cmd.includes(store.runroot)) out.push(`aardvark-dns ${pid}: ${cmd}`);
+  }
+  const v4 = configs.flatMap((c) => (c.subnets ?? []).map((s) => s.subnet)).filter((s) => !s.includes(":"));
+  const toInt = (ip: string) => ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+  const inSubnet = (ip: string) => v4.some((s) => {
+    const [base = "", len = "32"] = s.split("/");
+    const size = 2 ** (32 - Number(len));
+    return toInt(ip) >= toInt(base) && toInt(ip) < toInt(base) + size;
+  });
+  for (const table of ["nat", "filter"]) {
+    const r = Bun.spawnSync(["iptables", "-w", "-t", table, "-S"], { stdout: "pipe", stderr: "ignore" });
+    for (const line of r.stdout.toString().split("\n")) {
+      const ips = line.match(/\b\d+\.\d+\.\d+\.\d+\b/g) ?? [];
+      if (ips.some(inSubnet)) out.push(`iptables -t ${table}: ${line}`);
+    }
+  }
+  return out;
+}
