@@ -181,6 +181,31 @@ test("anonymous volumes: rm -v and --rm remove them, plain rm and named volumes 
   expect(await anonOf()).toEqual(before);
 }, 60_000);
 
+test("an image's VOLUMEs get anonymous volumes with the image's content, removed by rm -v", async () => {
+  // The fixture busybox with VOLUME /etc and /cache, made with skopeo + umoci (not skiff).
+  const dir = join(scratch, "volimg");
+  mkdirSync(dir, { recursive: true });
+  const sh = (cmd: string[]) => {
+    const r = Bun.spawnSync(cmd, { stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr.toString()}`);
+  };
+  sh(["skopeo", "copy", "--src-tls-verify=false", `docker://${BUSYBOX}`, `oci:${dir}/oci:latest`]);
+  sh(["umoci", "config", "--image", `${dir}/oci:latest`, "--config.volume", "/etc", "--config.volume", "/cache"]);
+  sh(["skopeo", "copy", `oci:${dir}/oci:latest`, `docker-archive:${dir}/img.tar:localhost/volimg:latest`]);
+  await ok(["load", "-q", "-i", `${dir}/img.tar`]);
+  const before = (await ok(["volume", "ls", "-q"])).stdout;
+  const r = await ok(["run", "--name", "imgvol", "-v", "/cache", "localhost/volimg:latest", "sh", "-c", "cat /etc/passwd >/dev/null && echo c > /cache/x && echo ok"]);
+  expect(r.stdout).toBe("ok\n");
+  const mounts = JSON.parse((await ok(["inspect", "--format", "{{json .Mounts}}", "imgvol"])).stdout) as { Name: string; Destination: string }[];
+  expect(mounts.map((m) => m.Destination).sort()).toEqual(["/cache", "/etc"]);
+  const etc = mounts.find((m) => m.Destination === "/etc")!.Name;
+  expect(etc).toMatch(/^[0-9a-f]{64}$/);
+  expect(existsSync(join(volumeData(etc), "passwd"))).toBe(true);
+  await ok(["rm", "-v", "imgvol"]);
+  expect((await ok(["volume", "ls", "-q"])).stdout).toBe(before);
+  await ok(["rmi", "localhost/volimg:latest"]);
+}, 120_000);
+
 test("volume prune asks first, then removes only unused volumes", async () => {
   const id = (await ok(["create", "-v", "inuse:/x", BUSYBOX, "true"])).stdout.trim();
   await ok(["volume", "create", "unused"]);
