@@ -379,8 +379,9 @@ export async function waitContainers(g: GlobalOptions, refs: readonly string[], 
   const ctx = await lifecycleContext(g);
   const lc = await import("../core/lifecycle.ts");
   const { resolveContainerId } = await import("../core/store.ts");
-  const valid = new Set(["configured", "created", "exited", "paused", "running", "stopped", "stopping", "healthy", "unhealthy"]);
-  for (const c of conditions) if (!valid.has(c)) throw new SkiffError("invalid-argument", `unknown condition: ${c}`);
+  // libpod's state names plus the health conditions; Podman's wording for anything else.
+  const valid = new Set(["created", "running", "paused", "stopped", "exited", "unknown", "removing", "stopping", "healthy", "unhealthy"]);
+  for (const c of conditions) if (!valid.has(c)) throw new SkiffError("invalid-argument", `unknown container state: ${c}: invalid argument`);
   return Promise.all(refs.map(async (ref) => {
     try {
       const id = resolveContainerId(ctx.db, ref);
@@ -435,8 +436,12 @@ export async function containerView(g: GlobalOptions, ref: string): Promise<Cont
 export async function renameContainer(g: GlobalOptions, ref: string, name: string): Promise<void> {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new SkiffError("invalid-argument", `names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   const ctx = await lifecycleContext(g);
-  const { resolveContainerId, renameContainer: rn } = await import("../core/store.ts");
+  const { resolveContainerId, findContainerId, renameContainer: rn } = await import("../core/store.ts");
   const id = resolveContainerId(ctx.db, ref);
+  const holder = findContainerId(ctx.db, name);
+  if (holder !== undefined && holder !== id) {
+    throw new SkiffError("conflict", `renaming container ${id}: name ${name} already in use, cannot rename container ${id}: container already exists`);
+  }
   const { withContainerLock } = await import("../core/lock.ts");
   await withContainerLock(ctx.store, id, () => rn(ctx.db, id, name));
 }
