@@ -1,0 +1,49 @@
+/**
+ * Network `run` benchmark: wall time of `skiff run --rm busybox true` on the
+ * default bridge network beside `podman run --rm busybox true` (Podman's
+ * default network too), alternating, N runs each, in one run on this
+ * machine. Target: skiff ≤ 0.7 × podman. Most of either is netavark's
+ * set-up and teardown (one iptables commit per rule).
+ *
+ *   bun bench/run-network.ts [N=10] [IMAGE=localhost:5000/busybox:latest]
+ *
+ * Podman gets its own store and a containers.conf that fits this host
+ * (cgroupfs, events to a file, no default ulimits above the hard limits).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { median, skiff, storeFlags, timed, unmountUnder } from "./lib.ts";
+
+const n = Number(process.argv[2] ?? 10);
+const image = process.argv[3] ?? "localhost:5000/busybox:latest";
+const base = mkdtempSync("/tmp/skiff-bench-runnet-");
+const dirs = { skiff: join(base, "skiff"), podman: join(base, "podman") };
+const podmanConf = join(base, "containers.conf");
+writeFileSync(podmanConf, `[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
+const podmanEnv = { CONTAINERS_CONF: podmanConf };
+const argv = {
+  skiff: (...a: string[]) => [...skiff, ...storeFlags(dirs.skiff), ...a],
+  podman: (...a: string[]) => ["podman", ...storeFlags(dirs.podman), "--storage-driver", "overlay", ...a],
+};
+
+try {
+  await timed(argv.skiff("pull", "-q", image));
+  await timed(argv.podman("pull", "-q", "--tls-verify=false", image), podmanEnv);
+  await timed(argv.skiff("run", "--rm", image, "true"));
+  await timed(argv.podman("run", "--rm", image, "true"), podmanEnv);
+  const times = { skiff: [] as number[], podman: [] as number[] };
+  for (let i = 0; i < n; i++) {
+    times.skiff.push(await timed(argv.skiff("run", "--rm", image, "true")));
+    times.podman.push(await timed(argv.podman("run", "--rm", image, "true"), podmanEnv));
+  }
+  const s = median(times.skiff);
+  const p = median(times.podman);
+  console.log(`run --rm ${image} true on the default bridge network (${n} runs each, medians):`);
+  console.log(`  skiff  ${s.toFixed(1)} ms`);
+  console.log(`  podman ${p.toFixed(1)} ms`);
+  console.log(`  ratio skiff/podman ${(s / p).toFixed(2)} (target ≤ 0.70)`);
+} finally {
+  await timed(argv.skiff("rm", "-a", "-f")).catch(() => {});
+  await timed(argv.podman("rm", "-a", "-f"), podmanEnv).catch(() => {});
+  unmountUnder(base);
+}
