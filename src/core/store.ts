@@ -10,33 +10,10 @@
  * the code even when `container cleanup` removed the container first.
  */
 import type { Database } from "bun:sqlite";
-import { addMigration, openDb, writeTx } from "../storage/db.ts";
+import { openDb, writeTx } from "../storage/db.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { ContainerConfig, ContainerRecord, ContainerState } from "./types.ts";
 
-addMigration(
-  `
-  CREATE TABLE containers (
-    id TEXT PRIMARY KEY,              -- 64 hex
-    name TEXT NOT NULL UNIQUE,
-    image_id TEXT,                    -- images.id, NULL for --rootfs containers (no FK: images.ts checks users)
-    image_name TEXT NOT NULL,
-    created INTEGER NOT NULL,         -- unix ms
-    config TEXT NOT NULL,             -- ContainerConfig JSON, immutable
-    status TEXT NOT NULL,             -- ContainerState.status
-    exit_code INTEGER,                -- ContainerState.exitCode
-    pid INTEGER,                      -- ContainerState.pid
-    state TEXT NOT NULL               -- ContainerState JSON
-  );
-  CREATE INDEX containers_by_image ON containers(image_id);
-  CREATE TABLE container_exit_codes (
-    id TEXT PRIMARY KEY,
-    exit_code INTEGER NOT NULL,
-    recorded INTEGER NOT NULL         -- unix ms; rows older than 5 minutes are pruned
-  );
-  `,
-  2,
-);
 
 /** Opens the store's database with the container tables. */
 export function containerDb(root: string): Database {

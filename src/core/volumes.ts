@@ -22,29 +22,12 @@ import { lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import "./store.ts"; // migration 2 (containers) must be registered before ours
-import { addMigration, openDb, writeTx } from "../storage/db.ts";
+import { openDb, writeTx } from "../storage/db.ts";
 import { volumeDir, type StoreLayout } from "../storage/layout.ts";
 import { SkiffError } from "../lib/errors.ts";
 import { removeLockFile, withContainerLock } from "./lock.ts";
 import type { ContainerConfig } from "./types.ts";
 
-addMigration(
-  `
-  CREATE TABLE volumes (
-    name TEXT PRIMARY KEY,
-    driver TEXT NOT NULL,              -- "local"
-    options TEXT NOT NULL,             -- JSON object: the local driver's -o keys (type, device, o, uid, gid, …)
-    labels TEXT NOT NULL,              -- JSON object
-    created INTEGER NOT NULL,          -- unix ms
-    mountpoint TEXT NOT NULL,          -- host path of _data
-    anonymous INTEGER NOT NULL DEFAULT 0,
-    needs_copy_up INTEGER NOT NULL DEFAULT 1,
-    needs_chown INTEGER NOT NULL DEFAULT 1,
-    mounted_by TEXT NOT NULL DEFAULT '[]' -- JSON array of container IDs holding the volume mounted
-  );
-  `,
-  3,
-);
 
 /** A volume as stored. */
 export interface VolumeRecord {

@@ -18,8 +18,7 @@ import type { Database } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
-import "../core/volumes.ts"; // migration 3 (volumes) must be registered before ours
-import { addMigration, openDb, writeTx } from "../storage/db.ts";
+import { openDb, writeTx } from "../storage/db.ts";
 import { writeFileAtomic } from "../lib/atomic.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { StoreLayout } from "../storage/layout.ts";
@@ -27,25 +26,8 @@ import { cidrContains, cidrsOverlap, formatCidr, formatIp, lastAddress, parseCid
 import { DEFAULT_NETWORK, DEFAULT_NETWORK_ID, type Attachment, type NetworkConfig, type NetworkStatus, type Subnet } from "./types.ts";
 import type { NetavarkOptions } from "./netavark.ts";
 
-addMigration(
-  `
-  CREATE TABLE container_networks (
-    container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
-    attachments TEXT NOT NULL,        -- Attachment[] JSON: the networks joined, in order
-    setup TEXT                        -- NetworkSetup JSON while the namespace is set up, else NULL
-  );
-  CREATE TABLE network_leases (
-    network TEXT NOT NULL,            -- network name
-    address TEXT NOT NULL,            -- canonical IP text
-    container_id TEXT NOT NULL,
-    PRIMARY KEY (network, address)
-  );
-  CREATE INDEX network_leases_by_container ON network_leases(container_id);
-  `,
-  4,
-);
 
-/** The store's database with the network tables migrated (this module registers them lazily). */
+/** The store's database (the network tables are part of the schema, storage/schema.ts). */
 export function networkDb(s: StoreLayout): Database {
   return openDb(s.root);
 }

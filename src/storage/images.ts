@@ -150,13 +150,7 @@ export function deleteImage(db: Database, id: string): void {
   });
 }
 
-/**
- * IDs of containers using an image (any state). Returns [] until the
- * container side has created its table; containers store the image ID in
- * column `image_id`.
- */
+/** IDs of containers using an image (any state). */
 export function imageUsers(db: Database, id: string): string[] {
-  const has = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'containers'").get();
-  if (!has) return [];
   return (db.query("SELECT id FROM containers WHERE image_id = ?").all(id) as { id: string }[]).map((r) => r.id);
 }
