@@ -210,18 +210,25 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
   const attach = await import("../oci/attach.ts");
   let session: AttachSession | undefined;
   let pumped: Promise<void> = Promise.resolve();
+  let unproxy = () => {};
   const rec = await lc.startContainer(ctx, id, {
     async beforeStart(bundle) {
+      // Proxy signals from before the process starts: its output (a "ready"
+      // a caller waits for) may arrive before startContainer returns. A
+      // signal sent meanwhile waits for the container lock, then reaches it.
+      if (io.sigProxy) unproxy = proxySignals(g, id);
       session = await attach.AttachSession.connect(bundle);
       const s = session;
       pumped = s.pump((stream, data) => (stream === 3 ? io.stderr(data) : io.stdout(data)));
       const size = io.terminalSize?.();
       if (size) s.resize(size.rows, size.cols);
     },
+  }).catch((e: unknown) => {
+    unproxy();
+    throw e;
   });
   const s = session!;
   const offResize = io.onResize?.(() => { const z = io.terminalSize?.(); if (z) s.resize(z.rows, z.cols); });
-  const unproxy = io.sigProxy ? proxySignals(g, id) : () => {};
   if (io.stdin && rec.config.stdin) {
     void (async () => {
       try { for await (const chunk of io.stdin!) await s.write(chunk); } catch {}
