@@ -34,7 +34,8 @@ function entries(dir: string, keep: (n: string) => boolean = () => true): string
 
 /** Everything a removed container may leave behind; [] when clean. `live` lists IDs still expected to exist. */
 export function leftovers(store: Pick<TestStore, "root" | "runroot">, live: readonly string[] = []): string[] {
-  const alive = (n: string) => !live.some((id) => n.includes(id));
+  // A live container's things carry its full ID, or its first 16 chars (the netns name).
+  const alive = (n: string) => !live.some((id) => n.includes(id.slice(0, 16)));
   return [
     ...storeMounts(store).filter(alive).map((m) => `mount ${m}`),
     ...storeProcesses(store).filter(alive).map((p) => `process ${p}`),
