@@ -9,7 +9,10 @@
  * 3. layers: all missing blobs download at once (at most LAYER_CONCURRENCY),
  *    each verified into the blob store, while layer N is unpacked as soon as
  *    its blob and layer N-1 are ready (ensureLayer verifies the diffID and
- *    unpacks once per chain ID, atomically);
+ *    unpacks once per chain ID, atomically). The first missing layer is
+ *    unpacked while it downloads: the body is teed into the blob file and the
+ *    unpack, whose stream ends only once the blob's digest is verified, so a
+ *    bad blob fails the unpack and its temp folder is discarded;
  * 4. the image row last (putImage), so `images` never lists a half-pulled
  *    image and a killed pull is simply redone by the next one (blobs and
  *    layers already complete are reused).
@@ -28,9 +31,12 @@ import type { AuthorizeHook, RegistryClient } from "../image/registry-client.ts"
 import type { Credentials } from "../image/auth.ts";
 import type { Descriptor, ImageConfig, ImageManifest } from "../image/manifest.ts";
 import type { StoreLayout } from "../storage/layout.ts";
+import type { EnsureLayerInput, LayerRecord } from "../storage/layers.ts";
 
 /** Downloads in flight per pull: enough to fill a fast link, few enough for a small host. */
 const LAYER_CONCURRENCY = 4;
+/** Compressed bytes a download may run ahead of the unpack it feeds. */
+const TEE_AHEAD_BYTES = 8 << 20;
 
 export interface PullOptions {
   /** "os/arch[/variant]"; conflicts with arch/os/variant. */
@@ -327,6 +333,143 @@ async function downloadBlob(ctx: Ctx, client: RegistryClient, repo: string, d: D
 }
 
 /**
+ * Downloads blob `d` into the store and, at the same time, hands its bytes to
+ * `unpack` (ensureLayer). The unpack's stream ends only after the blob was
+ * verified and installed, and fails with the blob's error otherwise, so a
+ * layer is never committed from unverified bytes; the download waits when it
+ * runs TEE_AHEAD_BYTES ahead of the unpack.
+ * @returns the layer, or undefined when the download failed transiently
+ *   (the caller then downloads with retries and unpacks from the store)
+ * @throws the unpack's error (diffID mismatch, hostile entry), or the
+ *   download's as `copying blob <digest>: …` (digest mismatch, truncation, HTTP error)
+ */
+async function unpackWhileDownloading<T>(
+  ctx: Ctx,
+  client: RegistryClient,
+  repo: string,
+  d: Descriptor,
+  unpack: (open: () => AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<T | undefined> {
+  const { putBlobStream } = await import("../storage/blobs.ts");
+  const { isTransient } = await import("../image/registry-client.ts");
+  let res: Response;
+  try {
+    res = await client.getBlob(repo, d.digest);
+  } catch (e) {
+    if (isTransient(e)) return undefined;
+    throw new SkiffError(e instanceof SkiffError ? e.kind : "runtime", `copying blob ${d.digest}: ${messageOf(e)}`, { cause: e });
+  }
+  const body = res.body ?? new ReadableStream<Uint8Array>();
+  const pipe = new ChunkPipe(TEE_AHEAD_BYTES);
+  async function* tee(): AsyncGenerator<Uint8Array> {
+    for await (const c of body as AsyncIterable<Uint8Array>) {
+      await pipe.push(c);
+      yield c;
+    }
+  }
+  // Set by the download's failure, read after the unpack's: a holder, as TS narrows a plain `let` to null.
+  const state: { blobError: { readonly e: unknown } | null } = { blobError: null };
+  const blob = putBlobStream(ctx.store, d.digest, tee(), {
+    size: d.size,
+    onProgress: (done: number) => ctx.emit({ type: "blob-progress", digest: d.digest, done, size: d.size }),
+  }).then(
+    () => pipe.end(),
+    (e: unknown) => {
+      state.blobError ??= { e };
+      pipe.fail(e);
+    },
+  );
+  let out: T;
+  try {
+    out = await unpack(() => pipe);
+  } catch (e) {
+    const fromBlob = state.blobError;
+    pipe.cancel(e);
+    await blob;
+    if (fromBlob === null) throw e;
+    if (isTransient(fromBlob.e)) return undefined;
+    throw new SkiffError(fromBlob.e instanceof SkiffError ? fromBlob.e.kind : "runtime", `copying blob ${d.digest}: ${messageOf(fromBlob.e)}`, { cause: fromBlob.e });
+  }
+  // An unpack that did not read the stream (the layer was stored meanwhile) stops the download.
+  pipe.cancel(new SkiffError("runtime", "download no longer needed"));
+  await blob;
+  return out;
+}
+
+/**
+ * A bounded hand-off of chunks from one producer (the download) to one
+ * consumer (the unpack). The consumer's iteration ends only at `end()` and
+ * throws what `fail()` or `cancel()` gave; `push` waits while more than
+ * `limit` bytes are queued and throws once cancelled.
+ */
+class ChunkPipe implements AsyncIterable<Uint8Array> {
+  private readonly chunks: Uint8Array[] = [];
+  private bytes = 0;
+  private ended = false;
+  private error: { readonly e: unknown } | null = null;
+  private wakeReader: (() => void) | null = null;
+  private wakeWriter: (() => void) | null = null;
+
+  constructor(private readonly limit: number) {}
+
+  async push(c: Uint8Array): Promise<void> {
+    this.check();
+    this.chunks.push(c);
+    this.bytes += c.length;
+    this.wake("reader");
+    while (this.bytes > this.limit && this.error === null) await new Promise<void>((r) => (this.wakeWriter = r));
+    this.check();
+  }
+
+  private check(): void {
+    if (this.error) throw this.error.e;
+  }
+
+  /** The producer is done and its bytes are good. */
+  end(): void {
+    if (this.ended || this.error) return;
+    this.ended = true;
+    this.wake("reader");
+  }
+
+  /** The producer failed (or the consumer gave up): both sides see `e`. */
+  fail(e: unknown): void {
+    if (this.ended || this.error) return;
+    this.error = { e };
+    this.wake("reader");
+    this.wake("writer");
+  }
+
+  cancel(e: unknown): void {
+    this.fail(e);
+  }
+
+  private wake(who: "reader" | "writer"): void {
+    const w = who === "reader" ? this.wakeReader : this.wakeWriter;
+    if (who === "reader") this.wakeReader = null;
+    else this.wakeWriter = null;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      this.check();
+      if (this.chunks.length > 0) {
+        // Whatever has queued up goes as one chunk: fewer, larger hand-offs to the decompressor.
+        const c = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+        this.chunks.length = 0;
+        this.bytes = 0;
+        this.wake("writer");
+        yield c;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((r) => (this.wakeReader = r));
+    }
+  }
+}
+
+/**
  * Downloads missing layer blobs in parallel and unpacks them in order.
  * @returns the top layer's chain ID (null without layers) and the sum of the
  *   layers' uncompressed sizes
@@ -358,6 +501,9 @@ async function storeLayers(
     const p = new Promise<void>((r) => (open = r));
     return { p, open };
   });
+  // The first missing layer sits on stored ones: it can be unpacked as its blob arrives.
+  const teeIndex = present.indexOf(false);
+  const teed = layers.map(() => false);
   const fetchOne = async (i: number): Promise<void> => {
     const d = layers[i]!;
     if (present[i] || (await blobs.hasBlob(store, d.digest, { size: d.size }))) {
@@ -365,7 +511,8 @@ async function storeLayers(
       return;
     }
     emit({ type: "blob-start", digest: d.digest, size: d.size });
-    await downloadBlob(ctx, client, repo, d, true);
+    if (i === teeIndex) teed[i] = true; // downloaded by the unpack loop below
+    else await downloadBlob(ctx, client, repo, d, true);
   };
   const results: (Promise<void> | undefined)[] = layers.map(() => undefined);
   const worker = async (): Promise<void> => {
@@ -389,14 +536,13 @@ async function storeLayers(
       await gates[i]!.p;
       await results[i];
       const d = layers[i]!;
-      const rec = await ensureLayer(store, db, {
-        parent,
-        diffId: diffIds[i]!,
-        compressedDigest: d.digest,
-        compressedSize: d.size,
-        mediaType: d.mediaType,
-        open: () => blobs.blobStream(store, d.digest),
-      });
+      const input: Omit<EnsureLayerInput, "open"> = { parent, diffId: diffIds[i]!, compressedDigest: d.digest, compressedSize: d.size, mediaType: d.mediaType };
+      let rec: LayerRecord | undefined = teed[i] ? await unpackWhileDownloading(ctx, client, repo, d, (open) => ensureLayer(store, db, { ...input, open })) : undefined;
+      if (rec === undefined) {
+        // Not teed, or the teed download broke off (transient): download with retries, then unpack the stored blob.
+        if (teed[i]) await downloadBlob(ctx, client, repo, d, true);
+        rec = await ensureLayer(store, db, { ...input, open: () => blobs.blobStream(store, d.digest) });
+      }
       if (!present[i]) emit({ type: "blob-done", digest: d.digest, skipped: false });
       layersSize += rec.uncompressedSize;
       parent = rec.chainId;
