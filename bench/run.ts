@@ -1,6 +1,6 @@
 /**
- * `run` benchmark: wall time of `skiff run --rm busybox true` beside
- * `podman run --rm --network none` of the same image and a bare `crun run`
+ * `run` benchmark: wall time of `skiff run --rm --network none busybox true`
+ * beside `podman run --rm --network none` of the same image and a bare `crun run`
  * of a prepared bundle (busybox rootfs folder + `crun spec`-style
  * config.json running /bin/true), alternating, N runs each, in one run on
  * this machine. Target: skiff ≤ 0.5 × podman.
@@ -57,19 +57,19 @@ try {
   await timed(argv.skiff("pull", "-q", image));
   await timed(argv.podman("pull", "-q", "--tls-verify=false", image), podmanEnv);
   // One warm-up each: first-run costs (podman's network/storage set-up, page cache) are not what is compared.
-  await timed(argv.skiff("run", "--rm", image, "true"));
+  await timed(argv.skiff("run", "--rm", "--network", "none", image, "true"));
   await timed(argv.podman("run", "--rm", "--network", "none", image, "true"), podmanEnv);
   await crunRun();
   const times = { skiff: [] as number[], podman: [] as number[], crun: [] as number[] };
   for (let i = 0; i < n; i++) {
-    times.skiff.push(await timed(argv.skiff("run", "--rm", image, "true")));
+    times.skiff.push(await timed(argv.skiff("run", "--rm", "--network", "none", image, "true")));
     times.podman.push(await timed(argv.podman("run", "--rm", "--network", "none", image, "true"), podmanEnv));
     times.crun.push(await crunRun());
   }
   const s = median(times.skiff);
   const p = median(times.podman);
   const c = median(times.crun);
-  console.log(`run --rm ${image} true (${n} runs each, medians):`);
+  console.log(`run --rm --network none ${image} true (${n} runs each, medians):`);
   console.log(`  skiff  ${s.toFixed(1)} ms`);
   console.log(`  podman ${p.toFixed(1)} ms (--network none)`);
   console.log(`  crun   ${c.toFixed(1)} ms (bare crun run of a prepared bundle)`);
