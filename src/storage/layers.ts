@@ -33,6 +33,7 @@ import { writeTx } from "./db.ts";
 import { removeUnreferencedBlobs } from "./blobs.ts";
 import { layerDiffDir, layerDir, layerLinkDir, lockDir, tmpDir, type StoreLayout } from "./layout.ts";
 import { decompress, unpackTar, type ByteStream } from "./unpack.ts";
+import { setTopDir } from "./topdir.ts";
 
 export type { Digest };
 
@@ -163,15 +164,19 @@ export async function ensureLayer(store: StoreLayout, db: Database, input: Ensur
     const what = `layer ${input.compressedDigest ?? input.diffId ?? "(unknown)"}`;
     const tmp = newTemp(store, "unpack");
     try {
-      mkdirSync(join(tmp, "diff"), 0o755);
+      const diff = join(tmp, "diff");
+      mkdirSync(diff, 0o755);
+      // Spreads the layer's folders over ext4 block groups while it is written (topdir.ts).
+      const spread = setTopDir(diff, true);
       let report;
       try {
-        report = await unpackTar(decompress(input.open()), join(tmp, "diff"), {
+        report = await unpackTar(decompress(input.open()), diff, {
           lowerDirs: parentChain.map((p) => layerDiffDir(store, p.chainId)),
         });
       } catch (e) {
         throw wrap(e, what);
       }
+      if (spread) setTopDir(diff, false);
       if (input.diffId !== undefined && report.digest !== input.diffId) {
         throw new SkiffError("invalid-argument", `${what}: diffID mismatch: expected ${input.diffId}, got ${report.digest}`);
       }
