@@ -45,6 +45,8 @@ test("logs --tail counts lines from the end", async () => {
   expect((await ok(["logs", "--tail", "2", "tail"])).stdout).toBe("line4\nline5\n");
   expect((await ok(["logs", "--tail", "0", "tail"])).stdout).toBe("");
   expect((await ok(["logs", "--tail", "9", "tail"])).stdout).toBe("line1\nline2\nline3\nline4\nline5\n");
+  // -n is --tail, as in Docker.
+  expect((await ok(["logs", "-n", "1", "tail"])).stdout).toBe("line5\n");
 }, 30_000);
 
 test("logs -t prefixes RFC3339Nano timestamps", async () => {

@@ -83,10 +83,11 @@ const cmd: Command = {
   flags: [
     { name: "follow", short: "f", type: "bool", help: "Follow log output" },
     { name: "latest", short: "l", type: "bool", help: "Act on the latest container podman is aware of" },
-    { name: "names", short: "n", type: "bool", help: "Output the container name in the log" },
+    // -n is --tail as in Docker (Podman uses it for --names): see docs/compatibility.md.
+    { name: "names", type: "bool", help: "Output the container name in the log" },
     { name: "since", type: "string", help: "Show logs since TIMESTAMP" },
     { name: "until", type: "string", help: "Show logs until TIMESTAMP" },
-    { name: "tail", type: "int", default: -1, help: "Output the specified number of LINES at the end of the logs" },
+    { name: "tail", short: "n", type: "int", default: -1, help: "Output the specified number of LINES at the end of the logs" },
     { name: "timestamps", short: "t", type: "bool", help: "Output the timestamps in the log" },
   ],
   async run(ctx) {
