@@ -4,7 +4,6 @@
  * `container cleanup`: options in, reports out, no printing (the foreground
  * attach writes through the callbacks it is given).
  */
-import { GoTime } from "../lib/gotime.ts";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { SkiffError } from "../lib/errors.ts";
@@ -513,7 +512,12 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
     for (const [k, v] of Object.entries(opts.env)) env.set(k, v);
     for (const [k, v] of env) args.push("--env", `${k}=${v}`);
   }
-  if (opts.user) args.push("--user", resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), opts.user));
+  if (opts.user) {
+    // Names resolve in the container's /etc/passwd and /etc/group, as for `run -u`.
+    const { resolveUser } = await import("../oci/user.ts");
+    const u = resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), opts.user);
+    args.push("--user", `${u.uid}:${u.gid}`);
+  }
   if (opts.privileged) {
     const { readFileSync } = await import("node:fs");
     const bnd = /CapBnd:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0";
@@ -541,186 +545,4 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
   return code;
 }
 
-/** "user[:group]" → "uid:gid", names looked up in the rootfs' /etc/passwd and /etc/group. */
-function resolveUser(rootfs: string, spec: string): string {
-  const [u = "0", gr] = spec.split(":");
-  const { readFileSync } = require("node:fs") as typeof import("node:fs");
-  const table = (f: string) => { try { return readFileSync(`${rootfs}/etc/${f}`, "utf8").split("\n").map((l) => l.split(":")); } catch { return []; } };
-  let uid = u; let gid = gr;
-  if (!/^\d+$/.test(u)) {
-    const row = table("passwd").find((r) => r[0] === u);
-    if (!row) throw new SkiffError("invalid-argument", `unable to find user ${u}: no matching entries in passwd file`);
-    uid = row[2]!; gid ??= row[3];
-  } else if (gid === undefined) {
-    gid = table("passwd").find((r) => r[2] === u)?.[3] ?? "0";
-  }
-  if (gid !== undefined && !/^\d+$/.test(gid)) {
-    const row = table("group").find((r) => r[0] === gid);
-    if (!row) throw new SkiffError("invalid-argument", `unable to find group ${gid}: no matching entries in group file`);
-    gid = row[2]!;
-  }
-  return `${uid}:${gid ?? 0}`;
-}
 
-/**
- * Podman's `inspect` report of a container (the fields skiff knows, with
- * Podman's names), or undefined when `ref` names no container.
- */
-export async function inspectContainer(g: GlobalOptions, ref: string): Promise<Record<string, unknown> | undefined> {
-  const ctx = await lifecycleContext(g);
-  const [{ findContainerId, getContainer }, { observedState, logPathOf }, layout] = await Promise.all([
-    import("../core/store.ts"), import("../core/lifecycle.ts"), import("../storage/layout.ts"),
-  ]);
-  const id = findContainerId(ctx.db, ref);
-  if (!id) return undefined;
-  const rec = getContainer(ctx.db, id);
-  if (!rec) return undefined;
-  const { config: c } = rec;
-  const st = observedState(ctx, rec);
-  // time.Time fields: RFC3339Nano in JSON, Go's Time.String() in templates; zero time for "never".
-  const iso = (ms: number | undefined) => (ms ? GoTime.fromMs(ms) : GoTime.zero());
-  const status = st.status === "configured" ? "created" : st.status === "stopped" ? "exited" : st.status;
-  const { signalName } = await import("../spec/signals.ts");
-  const spec = c.spec;
-  const [{ healthConfig }, { HumanSize }] = await Promise.all([import("../spec/healthcheck.ts"), import("../lib/units.ts")]);
-  const health = healthConfig(spec.healthcheck, c.imageConfig.Healthcheck as Parameters<typeof healthConfig>[1]);
-  const netSettings = await (await import("./networks.ts")).networkSettings(g, c.id, spec);
-  return {
-    Id: c.id,
-    Created: iso(c.created),
-    Path: c.command[0] ?? "",
-    Args: c.command.slice(1),
-    State: {
-      OciVersion: "1.0.2-dev",
-      Status: status,
-      Running: st.status === "running",
-      Paused: st.status === "paused",
-      Restarting: false,
-      OOMKilled: st.oomKilled ?? false,
-      Dead: false,
-      Pid: st.status === "running" || st.status === "paused" ? st.pid ?? 0 : 0,
-      ConmonPid: st.status === "running" || st.status === "paused" ? st.conmonPid ?? 0 : 0,
-      ExitCode: st.exitCode ?? 0,
-      Error: st.error ?? "",
-      StartedAt: iso(st.startedAt),
-      FinishedAt: iso(st.finishedAt),
-      Healthcheck: { Status: "", FailingStreak: 0, Log: null },
-    },
-    Image: c.imageId ?? "",
-    ImageName: c.imageName,
-    Rootfs: c.rootfs ?? "",
-    ResolvConfPath: `${layout.containerUserdataDir(ctx.store, c.id)}/resolv.conf`,
-    HostnamePath: `${layout.containerUserdataDir(ctx.store, c.id)}/hostname`,
-    HostsPath: `${layout.containerUserdataDir(ctx.store, c.id)}/hosts`,
-    StaticDir: layout.containerUserdataDir(ctx.store, c.id),
-    OCIConfigPath: `${layout.containerBundleDir(ctx.store, c.id)}/config.json`,
-    OCIRuntime: c.runtime.split("/").pop(),
-    ConmonPidFile: `${layout.containerBundleDir(ctx.store, c.id)}/conmon.pid`,
-    PidFile: `${layout.containerBundleDir(ctx.store, c.id)}/pidfile`,
-    Name: c.name,
-    RestartCount: st.restartCount ?? 0,
-    Driver: "overlay",
-    MountLabel: "",
-    ProcessLabel: "",
-    AppArmorProfile: "",
-    EffectiveCaps: null,
-    BoundingCaps: null,
-    ExecIDs: [],
-    GraphDriver: {
-      Name: "overlay",
-      Data: c.rootfs === undefined ? {
-        LowerDir: c.lowerLinks.map((l) => `${layout.layerLinkDir(ctx.store)}/${l}`).join(":"),
-        MergedDir: layout.containerMergedDir(ctx.store, c.id),
-        UpperDir: layout.containerUpperDir(ctx.store, c.id),
-        WorkDir: layout.containerWorkDir(ctx.store, c.id),
-      } : {},
-    },
-    Mounts: [
-      ...(spec.mounts ?? []).filter((m) => m.type !== "volume" || !c.volumeMounts).map((m) => ({
-        Type: m.type, Source: m.type === "bind" ? m.source : "", Destination: m.destination,
-        ...(m.type === "volume" ? { Name: m.name ?? "" } : {}),
-        Driver: m.type === "volume" ? "local" : "", Mode: "", Options: [...(m.options ?? [])], RW: !("readonly" in m && m.readonly), Propagation: "rprivate",
-      })),
-      // Volumes as Podman shows them: the volume's name and _data path, image VOLUMEs included.
-      ...(c.volumeMounts ?? []).map((v) => {
-        const m = spec.mounts?.find((x) => x.type === "volume" && x.destination === v.destination);
-        const ro = m !== undefined && "readonly" in m && m.readonly === true;
-        return {
-          Type: "volume", Name: v.name, Source: `${layout.volumeDir(ctx.store, v.name)}/_data`, Destination: v.destination, Driver: "local", Mode: "",
-          Options: [...(m?.options ?? []), "nosuid", "nodev", "rbind"], RW: !ro, Propagation: "rprivate",
-        };
-      }),
-    ],
-    Dependencies: [],
-    NetworkSettings: netSettings,
-    Namespace: "",
-    IsInfra: false,
-    IsService: false,
-    Config: {
-      Hostname: spec.hostname ?? c.id.slice(0, 12),
-      Domainname: "",
-      User: spec.user ?? (c.imageConfig.User as string | undefined) ?? "",
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-      Tty: c.terminal,
-      OpenStdin: c.stdin,
-      StdinOnce: false,
-      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      Cmd: spec.command ?? (c.imageConfig.Cmd as string[] | undefined) ?? null,
-      Image: c.imageName,
-      Volumes: null,
-      WorkingDir: spec.workdir ?? ((c.imageConfig.WorkingDir as string | undefined) || "/"),
-      Entrypoint: (spec.entrypoint ?? (c.imageConfig.Entrypoint as string[] | undefined) ?? []).join(" "),
-      OnBuild: null,
-      Labels: c.labels,
-      Annotations: spec.annotations ?? {},
-      ...(health ? { Healthcheck: health } : {}),
-      StopSignal: c.stopSignal,
-      StopSignalName: signalName(c.stopSignal),
-      StopTimeout: c.stopTimeout,
-      CreateCommand: null,
-      Umask: spec.umask ?? "0022",
-      Timeout: spec.timeout ?? 0,
-      Passwd: true,
-      sdNotifyMode: "container",
-    },
-    HostConfig: {
-      Binds: (spec.mounts ?? []).filter((m) => m.type === "bind").map((m) => `${(m as { source: string }).source}:${m.destination}`),
-      CgroupManager: "cgroupfs",
-      CgroupMode: "host",
-      ContainerIDFile: spec.cidfile ?? "",
-      LogConfig: { Type: c.logDriver, Config: null, Path: logPathOf(ctx, c.id), Tag: "", Size: HumanSize(Math.max(c.logSizeMax, 0)) },
-      NetworkMode: spec.network?.[0] ?? "bridge",
-      PortBindings: netSettings.Ports,
-      RestartPolicy: { Name: c.restartPolicy.name === "no" ? "" : c.restartPolicy.name, MaximumRetryCount: c.restartPolicy.maxRetries ?? 0 },
-      AutoRemove: c.autoRemove,
-      CapAdd: spec.capAdd ?? [],
-      CapDrop: spec.capDrop ?? [],
-      Dns: spec.dns ?? [],
-      DnsOptions: spec.dnsOptions ?? [],
-      DnsSearch: spec.dnsSearch ?? [],
-      ExtraHosts: (spec.addHosts ?? []).map((h) => `${h.host}:${h.ip}`),
-      GroupAdd: spec.groupAdd ?? [],
-      IpcMode: spec.ipc === "host" ? "host" : "private",
-      PidMode: spec.pid === "host" ? "host" : "private",
-      UTSMode: spec.uts === "host" ? "host" : "private",
-      Privileged: spec.privileged ?? false,
-      ReadonlyRootfs: spec.readOnly ?? false,
-      SecurityOpt: [],
-      Tmpfs: {},
-      ShmSize: spec.shmSize ?? 65536000,
-      Runtime: "oci",
-      Memory: spec.resources?.memory ?? 0,
-      MemorySwap: spec.resources?.memorySwap ?? 0,
-      NanoCpus: 0,
-      CpuShares: spec.resources?.cpuShares ?? 0,
-      CpuPeriod: spec.resources?.cpuPeriod ?? 0,
-      CpuQuota: spec.resources?.cpuQuota ?? 0,
-      CpusetCpus: spec.resources?.cpusetCpus ?? "",
-      PidsLimit: spec.resources?.pidsLimit ?? 2048,
-      Init: spec.init ?? false,
-      Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: `RLIMIT_${u.name.toUpperCase()}`, Soft: u.soft, Hard: u.hard })),
-    },
-  };
-}

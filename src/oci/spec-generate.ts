@@ -133,6 +133,28 @@ export function prepareWorkdir(rootfs: string, cwd: string, fromFlag: boolean, c
   }
 }
 
+/**
+ * The container process's environment as NAME=value lines, Podman's
+ * precedence: PATH and TERM defaults, the image's Env, the spec's `-e`, minus
+ * `--unsetenv`; then `container=podman`, HOSTNAME (not with --uts host) and
+ * HOME (`home`: the user's passwd home) unless already set. Also what
+ * `inspect` shows as Config.Env.
+ */
+export function processEnv(spec: ContainerSpec, image: ImageConfig, hostname: string, home: string): string[] {
+  const envLayers: [string, string][] = [];
+  const unsetAll = spec.unsetEnvAll === true;
+  if (!unsetAll) envLayers.push(["PATH", DEFAULT_PATH], ["TERM", "xterm"]);
+  if (!unsetAll) for (const l of image.Env ?? []) envLayers.push(splitEnvLine(l));
+  for (const [k, v] of Object.entries(spec.env ?? {})) envLayers.push([k, v]);
+  const unset = new Set(spec.unsetEnv ?? []);
+  const env = envLayers.filter(([k]) => !unset.has(k));
+  const names = new Set(env.map(([k]) => k));
+  if (!names.has("container")) env.push(["container", "podman"]);
+  if (!names.has("HOSTNAME") && spec.uts !== "host") env.push(["HOSTNAME", hostname]);
+  if (!names.has("HOME")) env.push(["HOME", home]);
+  return mergeEnv(env.filter(([k]) => k !== ""));
+}
+
 /** The image Env then the spec's, as NAME=value lines with later names winning, order of first appearance kept. */
 function mergeEnv(layers: readonly (readonly [string, string])[]): string[] {
   const m = new Map<string, string>();
@@ -270,19 +292,6 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
     nonRootUser: user.uid !== 0,
   });
 
-  // Environment: defaults, image, user; Podman's precedence.
-  const envLayers: [string, string][] = [];
-  const unsetAll = spec.unsetEnvAll === true;
-  if (!unsetAll) envLayers.push(["PATH", DEFAULT_PATH], ["TERM", "xterm"]);
-  if (!unsetAll) for (const l of image.Env ?? []) envLayers.push(splitEnvLine(l));
-  for (const [k, v] of Object.entries(spec.env ?? {})) envLayers.push([k, v]);
-  const unset = new Set(spec.unsetEnv ?? []);
-  let env = envLayers.filter(([k]) => !unset.has(k));
-  const names = new Set(env.map(([k]) => k));
-  if (!names.has("container")) env.push(["container", "podman"]);
-  if (!names.has("HOSTNAME") && !utsHost) env.push(["HOSTNAME", hostname]);
-  if (!names.has("HOME")) env.push(["HOME", user.home]);
-  env = env.filter(([k]) => k !== "");
 
   let args = processArgs(spec, image);
   const mounts: OciMount[] = [];
@@ -331,7 +340,7 @@ export function generateRuntimeSpec(input: GenerateInput): GenerateReport {
     terminal: spec.tty === true,
     user: processUser,
     args,
-    env: mergeEnv(env),
+    env: processEnv(spec, image, hostname, user.home),
     cwd,
     capabilities,
     rlimits,
