@@ -13,6 +13,7 @@ import type { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, messageOf } from "../lib/errors.ts";
+import { trace } from "../lib/trace.ts";
 import {
   containerBundleDir, containerDir, containerMergedDir, containerUserdataDir, exitDir, runtimeStateDir, seccompCacheDir, socketDir,
   type StoreLayout,
@@ -94,6 +95,11 @@ export interface StartHooks {
    * bundle folder, where conmon's attach socket and ctl fifo live.
    */
   readonly beforeStart?: (bundle: string, rec: ContainerRecord) => Promise<void>;
+  /**
+   * The caller waits for the exit and runs cleanupContainer itself (foreground run): recorded in the
+   * state, so the exit command's cleanup, racing it, returns at once while this process lives.
+   */
+  readonly cleanupOwner?: boolean;
 }
 
 /**
@@ -105,6 +111,7 @@ export interface StartHooks {
  */
 export async function startContainer(ctx: LifecycleContext, id: string, hooks: StartHooks = {}): Promise<ContainerRecord> {
   return withContainerLock(ctx.store, id, async () => {
+    trace("start: locked");
     const rec = reload(ctx, id);
     const st = observedState(ctx, rec);
     if (st.status === "running" || st.status === "paused") return rec;
@@ -123,13 +130,22 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
   try { unlinkSync(join(exitDir(ctx.store), id)); } catch {}
   let mount: ContainerState["mount"] = "none";
   let portFds: readonly number[] = [];
+  let netConfigured: Promise<unknown> = Promise.resolve();
   try {
+    // The network first: its namespace and host ports now (the path goes into the spec), netavark's
+    // set-up in the background while the rootfs is mounted and the runtime creates the container;
+    // it has to be done only before the process starts.
+    const net = await (await import("../network/container-network.ts")).setupContainerNetwork(ctx.store, ctx.db, config);
+    portFds = net.portFds;
+    netConfigured = net.configured;
+    trace("start: network namespace, ports");
     if (config.rootfs === undefined) {
       const { mountRootfs, isMountPoint } = await import("../storage/overlay.ts");
       // A user mount (`skiff mount`) may hold the rootfs already: use it rather than stack a second overlay.
       const held = (before.mountCount ?? 0) > 0 && isMountPoint(containerMergedDir(ctx.store, id));
       mount = held ? before.mount ?? "overlay" : await mountRootfs(ctx.store, id, config.lowerLinks);
     }
+    trace("start: rootfs mounted");
     save(ctx, id, { ...before, mount, error: undefined as never });
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
     mkdirSync(exitDir(ctx.store), { recursive: true });
@@ -139,15 +155,13 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     const volumeSources = config.volumeMounts?.length
       ? await (await import("./volumes.ts")).mountContainerVolumes(ctx.store, ctx.db, config, config.rootfs ?? containerMergedDir(ctx.store, id))
       : undefined;
-    // Network before the bundle: the namespace path goes into the spec, addresses into /etc/hosts.
-    const net = await (await import("../network/container-network.ts")).setupContainerNetwork(ctx.store, ctx.db, config);
-    portFds = net.portFds;
     const oci = await runtimeSpecFor(ctx, config, volumeSources, net);
     const sc = await import("../oci/seccomp-cache.ts");
     const seccompKey = sc.seccompCacheKey(rt.path, oci);
     const seccompCached = seccompKey !== undefined && sc.applyCachedSeccomp(seccompCacheDir(ctx.store), seccompKey, oci);
     // No temp file + fsync: the bundle is new, volatile, and read by nobody before conmon starts below.
     writeFileSync(join(bundle, "config.json"), JSON.stringify(oci));
+    trace("start: bundle written");
     const { spawnConmon } = await import("../oci/conmon.ts");
     const { pid, conmonPid } = await spawnConmon({
       runtime: rt,
@@ -165,14 +179,26 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
       exitCommand: [...ctx.skiffArgv, "container", "cleanup", id],
       extraFds: portFds,
     });
+    trace("start: conmon reported the pid");
     closePortFds(portFds); // conmon holds them now
     portFds = [];
     if (seccompKey !== undefined && !seccompCached) sc.storeCompiledSeccomp(seccompCacheDir(ctx.store), seccompKey, rt.stateRoot, id);
-    const created: ContainerState = { ...before, status: "created", mount, pid, conmonPid, pidStartTime: processStartTime(pid) as number };
+    // The addresses are known once netavark is done: /etc/hosts and resolv.conf are rewritten in place
+    // (their bind mounts pin the inodes) before the process starts.
+    const netInfo = await net.configured;
+    trace("start: network configured");
+    if (netInfo) (await import("./etc-files.ts")).writeContainerFiles(containerUserdataDir(ctx.store, id), config, (await import("../oci/spec-generate.ts")).defaultHostname(config.spec, id), netInfo);
+    const created: ContainerState = stripUndefined({
+      ...before, status: "created", mount, pid, conmonPid, pidStartTime: processStartTime(pid) as number,
+      // `container cleanup` from conmon's exit command leaves the work to a live owner (foreground run).
+      cleanupBy: hooks.cleanupOwner ? { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 } : undefined as never,
+    });
     save(ctx, id, created);
     if (hooks.beforeStart) await hooks.beforeStart(bundle, { config, state: created });
     const { startContainer: rtStart } = await import("../oci/runtime.ts");
+    trace("start: created state saved, attached");
     await rtStart(rt, id);
+    trace("start: runtime start");
     const running: ContainerState = {
       ...created,
       status: "running",
@@ -184,6 +210,8 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     return { config, state: save(ctx, id, stripUndefined(running)) };
   } catch (e) {
     closePortFds(portFds);
+    // Teardown replays what netavark set up: wait until it has finished (or undone itself).
+    await netConfigured.catch(() => {});
     try {
       await teardownLocked(ctx, { config, state: { ...before, mount } }, undefined);
     } catch {}
@@ -239,10 +267,14 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
   // User mounts keep the rootfs mounted past the process (Podman's mount counter); removal drops them.
   const userMounted = !removing && (rec.state.mountCount ?? 0) > 0;
   const errors: string[] = [];
-  // The runtime's delete and the unmount are independent (the container's mount namespace has its own
-  // copy of the rootfs mount): the unmount runs while the runtime process does its work.
+  // The runtime's delete, the network teardown (netavark: mostly iptables calls) and the unmount are
+  // independent (the container's mount namespace has its own copy of the rootfs mount; a process
+  // still in the network namespace only loses its interfaces): they run at the same time.
   const { deleteContainer: rtDelete } = await import("../oci/runtime.ts");
   const deleted = rtDelete(runtimeOf(ctx, rec.config), id).catch((e: unknown) => { errors.push(messageOf(e)); });
+  const netDown = import("../network/container-network.ts")
+    .then((n) => n.teardownContainerNetwork(ctx.store, ctx.db, id))
+    .catch((e: unknown) => { errors.push(messageOf(e)); });
   if (rec.config.rootfs === undefined && !userMounted) {
     try {
       const { unmountRootfs } = await import("../storage/overlay.ts");
@@ -250,11 +282,7 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
     } catch (e) { errors.push(messageOf(e)); }
   }
   await deleted;
-  try {
-    // After the runtime's delete: the container's processes are gone from the namespace.
-    const { teardownContainerNetwork } = await import("../network/container-network.ts");
-    await teardownContainerNetwork(ctx.store, ctx.db, id);
-  } catch (e) { errors.push(messageOf(e)); }
+  trace("teardown: runtime delete + unmount");
   if (rec.config.volumeMounts?.length) {
     try {
       const { unmountContainerVolumes } = await import("./volumes.ts");
@@ -263,6 +291,8 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
   }
   rmSync(containerBundleDir(ctx.store, id), { recursive: true, force: true });
   try { unlinkSync(join(socketDir(ctx.store), id)); } catch {}
+  await netDown;
+  trace("teardown: network, volumes, bundle");
   if (errors.length) throw new SkiffError("runtime", `cleaning up container ${id}: ${errors.join(": ")}`);
   const next: ContainerState = stripUndefined({
     ...rec.state,
@@ -274,8 +304,18 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
     conmonPid: undefined as never,
     ...(exitCode !== undefined ? { exitCode, finishedAt: rec.state.finishedAt && rec.state.status === "exited" ? rec.state.finishedAt : Date.now() } : {}),
   });
-  saveState(ctx.db, id, next);
+  // A container being removed has its row deleted next: no write for a state nobody reads.
+  if (!removing) saveState(ctx.db, id, next);
   return next;
+}
+
+export interface CleanupOptions {
+  /**
+   * Return at once when the container is gone or its state names a live
+   * cleanup owner (a foreground `run` waiting for the exit): conmon's exit
+   * command. @default false
+   */
+  readonly deferToOwner?: boolean;
 }
 
 /**
@@ -284,8 +324,17 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
  * then removes an `--rm` container or restarts per the restart policy.
  * A container still running, already cleaned up, or gone is left alone.
  */
-export async function cleanupContainer(ctx: LifecycleContext, id: string): Promise<void> {
+export async function cleanupContainer(ctx: LifecycleContext, id: string, opts: CleanupOptions = {}): Promise<void> {
+  trace("cleanup: begin");
+  if (opts.deferToOwner) {
+    // Cheap checks before the lock: gone already, or a live foreground run cleans up itself.
+    const pre = getContainer(ctx.db, id);
+    if (!pre) return;
+    const owner = pre.state.cleanupBy;
+    if (owner && owner.pid !== process.pid && processAlive(owner.pid, owner.startTime)) return;
+  }
   await withContainerLock(ctx.store, id, async () => {
+    trace("cleanup: locked");
     const rec = getContainer(ctx.db, id);
     // Removed before conmon's exit command ran: taking the lock re-created its file; the holder deletes it.
     if (!rec) { removeLockFile(ctx.store, id); return; }
@@ -295,6 +344,7 @@ export async function cleanupContainer(ctx: LifecycleContext, id: string): Promi
     const after = await teardownLocked(ctx, rec, exitCode, rec.config.autoRemove);
     if (rec.config.autoRemove) {
       removeLocked(ctx, rec.config, exitCode);
+      trace("cleanup: removed");
       // `--rm` takes the anonymous volumes along, as Podman does.
       if (rec.config.volumeMounts?.length) await (await import("./volumes.ts")).removeAnonymousVolumes(ctx.store, ctx.db, rec.config);
       return;

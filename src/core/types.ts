@@ -92,6 +92,8 @@ export interface ContainerState {
   readonly oomKilled?: boolean;
   /** Last lifecycle error text (inspect State.Error). */
   readonly error?: string;
+  /** A foreground `run` that waits for the exit and cleans up itself (pid + start time); conmon's exit command defers to it while it lives. */
+  readonly cleanupBy?: { readonly pid: number; readonly startTime: number };
 }
 
 export interface ContainerRecord {

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { SkiffError } from "../lib/errors.ts";
+import { trace } from "../lib/trace.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { ContainerSpec } from "../spec/container-spec.ts";
 import type { ImageConfig } from "../image/manifest.ts";
@@ -87,6 +88,7 @@ async function ensureImage(g: GlobalOptions, spec: ContainerSpec, opts: CreateOp
  * @throws SkiffError invalid-argument for a bad spec; not-found for a missing image; conflict for a name in use
  */
 export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerSpec, opts: CreateOptions = {}): Promise<CreateReport> {
+  trace("create: begin");
   const { validateSpec } = await import("../spec/container-spec.ts");
   validateSpec(spec);
   // A --mount type=bind source must exist at create, as in Podman; a -v one is made at start (Docker's way).
@@ -105,6 +107,7 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
     if (!spec.image.startsWith("/") || !existsSync(spec.image)) throw new SkiffError("invalid-argument", `rootfs "${spec.image}" is not an existing absolute path`);
   } else {
     const img = await ensureImage(g, spec, opts);
+    trace("create: image found");
     imageId = img.id;
     imageName = img.names[0] ?? img.id;
     const [{ readBlob }, { parseImageConfig }, { layerChain }] = await Promise.all([
@@ -126,6 +129,7 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   // Networks are checked before anything is created: an unknown one is a plain error, nothing half made.
   const nets = await import("./networks.ts");
   const attachments = await nets.planContainerNetworks(g, spec, id);
+  trace("create: networks planned");
   // Named volumes are created on first use, anonymous ones for `-v /path` and the image's VOLUMEs.
   const vols = await import("./volumes.ts");
   const prepared = await vols.prepareContainerVolumes(g, spec.mounts ?? [], Object.keys(image.Volumes ?? {}));
@@ -166,6 +170,7 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
     throw e;
   }
   if (spec.cidfile) writeFileSync(spec.cidfile, id);
+  trace("create: saved");
   return { id, name, warnings };
 }
 
@@ -211,6 +216,7 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
   let pumped: Promise<void> = Promise.resolve();
   let unproxy = () => {};
   const rec = await lc.startContainer(ctx, id, {
+    cleanupOwner: true,
     async beforeStart(bundle) {
       // Proxy signals from before the process starts: its output (a "ready"
       // a caller waits for) may arrive before startContainer returns. A
@@ -234,13 +240,17 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
       await s.closeStdin();
     })();
   }
+  trace("run: started");
   const code = await lc.waitForExit(ctx, id);
+  trace("run: exit file read");
   // conmon closes the socket once the container's stdio is drained: all output is delivered then.
   await Promise.race([pumped, Bun.sleep(2000)]);
   await s.close();
+  trace("run: output drained");
   offResize?.();
   unproxy();
   await lc.cleanupContainer(ctx, id);
+  trace("run: cleaned up");
   return code;
 }
 
@@ -251,7 +261,7 @@ export async function startAttached(g: GlobalOptions, id: string, io: AttachIO):
  */
 async function startPassthrough(ctx: LifecycleContext, g: GlobalOptions, id: string, io: AttachIO): Promise<number> {
   const lc = await import("../core/lifecycle.ts");
-  await lc.startContainer(ctx, id);
+  await lc.startContainer(ctx, id, { cleanupOwner: true });
   const off = io.sigProxy ? proxySignals(g, id) : () => {};
   try {
     return await lc.waitForExit(ctx, id);
@@ -373,10 +383,14 @@ export async function removeContainers(g: GlobalOptions, refs: readonly string[]
   }, opts.ignore ?? false);
 }
 
-/** Runs cleanup for one container (conmon's exit command). Missing containers are fine. */
+/**
+ * Runs cleanup for containers (`container cleanup`, conmon's exit command).
+ * Missing containers are fine; one whose foreground `run` is still alive is
+ * left to it (that run cleans up when it has read the exit code).
+ */
 export async function cleanupContainers(g: GlobalOptions, refs: readonly string[]): Promise<BulkReport[]> {
   const lc = await import("../core/lifecycle.ts");
-  return each(g, refs, (ctx, id) => lc.cleanupContainer(ctx, id), true);
+  return each(g, refs, (ctx, id) => lc.cleanupContainer(ctx, id, { deferToOwner: true }), true);
 }
 
 export interface WaitReport { readonly id: string; readonly rawInput: string; readonly exitCode?: number; readonly error?: Error }

@@ -5,8 +5,8 @@
  * `netavark setup`), and the teardown at stop, `rm -f` and `container
  * cleanup` (netavark teardown with the options of the set-up, leases freed,
  * namespace removed). Published host ports are bound here and handed to
- * conmon, which holds them while the container lives (Podman's way: a port
- * in use is an error, not a silent DNAT rule).
+ * conmon, which keeps every fd it inherited until the container exits
+ * (Podman's way: a port in use is an error, not a silent DNAT rule).
  */
 import type { Database } from "bun:sqlite";
 import { closeSync } from "node:fs";
@@ -115,12 +115,25 @@ export interface EtcNetworkInfo {
 }
 
 export interface NetworkSetupReport {
-  /** Namespace to join; absent → a new empty one or the host's (none/host). */
+  /** Namespace to join; absent → a new empty one or the host's (none/host). It exists when the report is returned. */
   readonly netnsPath?: string;
-  /** Bound host-port sockets for conmon to hold (close our copies after spawning it). */
+  /** Bound host-port sockets for conmon to hold; the caller owns them (closes its copies after spawning conmon, or on failure). */
   readonly portFds: readonly number[];
+  /** /etc facts known at once (`container:` mode). */
   readonly info?: EtcNetworkInfo;
+  /**
+   * Settles when `netavark setup` has configured the namespace: resolves
+   * with the /etc facts it produced (undefined when there was nothing to
+   * set up), or rejects after undoing its own work (leases, namespace; the
+   * port fds stay the caller's). It runs while the caller mounts the rootfs
+   * and has the runtime create the container, and must have settled before
+   * the container's process starts and before any teardown. A handler is
+   * attached, so a rejection is never unhandled.
+   */
+  readonly configured: Promise<EtcNetworkInfo | undefined>;
 }
+
+const nothingToConfigure: Promise<undefined> = Promise.resolve(undefined);
 
 /** Port mappings to set up: `-p` values, then `-P` over --expose and the image's ExposedPorts. */
 export function portMappingsOf(config: ContainerConfig): PortMapping[] {
@@ -253,61 +266,45 @@ async function setupAttachments(s: StoreLayout, db: Database, config: ContainerC
 }
 
 /**
- * Sets up a container's network before the runtime creates it.
- * @throws SkiffError not-found for an unknown network or `container:` target; state when the target is not running; conflict for a port in use or a taken address; runtime from netavark. Nothing is left set up on failure
+ * Sets up a container's network before the runtime creates it, in two
+ * steps: at once, the pinned namespace and the published host ports (bound
+ * here: a port in use fails the start before anything else is made, as in
+ * Podman); then, in the background, leases and `netavark setup`
+ * (`configured`), which only has to be done before the process starts.
+ * @throws SkiffError not-found for an unknown network or `container:` target; state when the target is not running; conflict for a port in use. Nothing is left set up when it throws
  */
 export async function setupContainerNetwork(s: StoreLayout, db: Database, config: ContainerConfig): Promise<NetworkSetupReport> {
-  (await import("./store.ts")).networkDb(s);
-  const mode = parseNetworkMode(config.spec.network);
-  if (mode.kind === "none" || mode.kind === "host") return { portFds: [] };
-  if (mode.kind === "ns") return { netnsPath: mode.path, portFds: [] };
   const st = await import("./store.ts");
+  st.networkDb(s);
+  const mode = parseNetworkMode(config.spec.network);
+  if (mode.kind === "none" || mode.kind === "host") return { portFds: [], configured: nothingToConfigure };
+  if (mode.kind === "ns") return { netnsPath: mode.path, portFds: [], configured: nothingToConfigure };
   if (mode.kind === "container") return joinContainer(s, db, mode.target);
   // A set-up left by a crash (no teardown ran) is undone first.
   if (st.getSetup(db, config.id)) await teardownContainerNetwork(s, db, config.id);
   const attachments = st.getAttachments(db, config.id) ?? [];
-  if (attachments.length === 0) return { portFds: [] };
+  if (attachments.length === 0) return { portFds: [], configured: nothingToConfigure };
   const { createNetns, removeNetns } = await import("./netns.ts");
   const netns = st.netnsPathOf(s, config.id);
-  const wanted = portMappingsOf(config);
-  refuseTakenPorts(db, config.id, wanted);
-  const bound = await bindPorts(wanted);
+  const bound = await bindPorts(portMappingsOf(config));
   try {
     await createNetns(netns);
-    try {
-      const { options, status } = await setupAttachments(s, db, config, netns, attachments, bound.mappings);
-      st.saveSetup(db, config.id, { netns, options, status });
-      return { netnsPath: netns, portFds: bound.fds, info: etcInfo(attachments, status) };
-    } catch (e) {
-      await removeNetns(netns);
-      throw e;
-    }
   } catch (e) {
     closeAll(bound.fds);
     throw e;
   }
-}
-
-/**
- * conmon 2.1.6 closes inherited fds, so the bound sockets do not outlive the
- * start: host ports already published by this store's running containers
- * are refused here, with the message a failed bind gives.
- * @throws SkiffError conflict `... address already in use`
- */
-function refuseTakenPorts(db: Database, id: string, wanted: readonly PortMapping[]): void {
-  const rows = db.query("SELECT container_id, setup FROM container_networks WHERE setup IS NOT NULL AND container_id != ?").all(id) as { setup: string }[];
-  const held = rows.flatMap((r) => (JSON.parse(r.setup) as { options: NetavarkOptions }).options.port_mappings ?? []);
-  for (const w of wanted) {
-    if (w.host_port === 0) continue;
-    for (const h of held) {
-      const ipClash = w.host_ip === "" || h.host_ip === "" || w.host_ip === h.host_ip;
-      const protoClash = w.protocol.split(",").find((p) => h.protocol.split(",").includes(p));
-      if (ipClash && protoClash && w.host_port < h.host_port + h.range && h.host_port < w.host_port + w.range) {
-        const port = Math.max(w.host_port, h.host_port);
-        throw new SkiffError("conflict", `cannot listen on the ${protoClash.toUpperCase()} port: listen ${protoClash}4 ${w.host_ip}:${port}: bind: address already in use`);
-      }
+  const configured = (async () => {
+    try {
+      const { options, status } = await setupAttachments(s, db, config, netns, attachments, bound.mappings);
+      st.saveSetup(db, config.id, { netns, options, status });
+      return etcInfo(attachments, status);
+    } catch (e) {
+      await removeNetns(netns);
+      throw e;
     }
-  }
+  })();
+  configured.catch(() => {});
+  return { netnsPath: netns, portFds: bound.fds, configured };
 }
 
 async function joinContainer(s: StoreLayout, db: Database, target: string): Promise<NetworkSetupReport> {
@@ -323,6 +320,7 @@ async function joinContainer(s: StoreLayout, db: Database, target: string): Prom
     netnsPath: setup?.netns ?? `/proc/${rec.state.pid}/ns/net`,
     portFds: [],
     ...(setup ? { info: etcInfo(attachments, setup.status) } : {}),
+    configured: nothingToConfigure,
   };
 }
 

@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../lib/atomic.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { StoreLayout } from "../storage/layout.ts";
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, lastAddress, parseCidr, parseIp, type Cidr } from "./ip.ts";
-import { DEFAULT_NETWORK, DEFAULT_NETWORK_ID, type Attachment, type NetworkConfig, type NetworkStatus, type Subnet } from "./types.ts";
+import { DEFAULT_NETWORK, type Attachment, type NetworkConfig, type NetworkStatus, type Subnet } from "./types.ts";
 import type { NetavarkOptions } from "./netavark.ts";
 
 
@@ -185,7 +185,10 @@ function ensureDefault(dir: string, configs: NetworkConfig[]): NetworkConfig {
   const cidr = parseCidr(subnet);
   const config: NetworkConfig = {
     name: DEFAULT_NETWORK,
-    id: DEFAULT_NETWORK_ID,
+    // Not Podman's fixed default ID: netavark names its iptables chains after the network ID, so a
+    // shared ID would make every store (and Podman) share one NAT chain, and the last container of
+    // any of them to stop would delete it under the others.
+    id: createHash("sha256").update(randomBytes(32)).digest("hex"),
     driver: "bridge",
     network_interface: freeBridgeName(configs, 0),
     created: nowRfc3339(),

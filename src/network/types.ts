@@ -62,5 +62,3 @@ export interface NetworkStatus {
 
 /** Podman's default network name. */
 export const DEFAULT_NETWORK = "podman";
-/** Podman's default network ID (the same for every Podman host). */
-export const DEFAULT_NETWORK_ID = "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9";

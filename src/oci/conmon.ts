@@ -94,12 +94,14 @@ export async function spawnConmon(opts: ConmonOptions): Promise<ConmonReport> {
     _OCI_SYNCPIPE: "3",
     _OCI_STARTPIPE: "4",
   };
-  for (const k of ["XDG_RUNTIME_DIR", "HOME", "SKIFF_DEBUG", "CONTAINERS_REGISTRIES_CONF"]) {
+  for (const k of ["XDG_RUNTIME_DIR", "HOME", "SKIFF_DEBUG", "SKIFF_TRACE", "CONTAINERS_REGISTRIES_CONF"]) {
     const v = process.env[k];
     if (v !== undefined) env[k] = v;
   }
   const child = spawn(bin, conmonArgs(opts), {
-    stdio: [...(opts.logDriver === "passthrough" ? ["inherit", "inherit", "inherit"] as const : ["ignore", "ignore", "ignore"] as const), "pipe", "pipe"],
+    // Extra fds follow the two pipes (5, 6, …): conmon records the fds open at its start and keeps
+    // them until the container exits (Podman hands it the published ports the same way).
+    stdio: [...(opts.logDriver === "passthrough" ? ["inherit", "inherit", "inherit"] as const : ["ignore", "ignore", "ignore"] as const), "pipe", "pipe", ...(opts.extraFds ?? [])],
     env,
     detached: true, // own session: a Ctrl-C at the terminal must not reach the monitor
   });
