@@ -498,38 +498,43 @@ export interface ExecOptions {
 }
 
 /**
- * Runs a process in a running container with `<runtime> exec`, stdio
- * inherited (the runtime handles the pty for -t); returns its exit code
- * (126/127 as the runtime reports them).
+ * Runs a process in a running container (`ref`; undefined: the newest
+ * container, `exec -l`) with `<runtime> exec`, stdio inherited (the runtime
+ * handles the pty for -t), as the container's user unless `user` is given;
+ * returns its exit code (126/127 as the runtime reports them).
  * @throws SkiffError state `can only create exec sessions on running containers: container state improper`
  */
-export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecOptions): Promise<number> {
+export async function execInContainer(g: GlobalOptions, ref: string | undefined, opts: ExecOptions): Promise<number> {
   const ctx = await lifecycleContext(g);
   const [{ resolveContainerId, getContainer }, { observedState }, { runtimeStateDir, containerMergedDir }] = await Promise.all([
     import("../core/store.ts"), import("../core/lifecycle.ts"), import("../storage/layout.ts"),
   ]);
-  const id = resolveContainerId(ctx.db, ref);
+  // `-l`: the newest container (ref undefined), as Podman picks it.
+  const id = ref !== undefined ? resolveContainerId(ctx.db, ref) : (await import("../core/store.ts")).listContainers(ctx.db)[0]?.config.id;
+  if (id === undefined) throw new SkiffError("not-found", "no containers to exec in: no such container");
   const rec = getContainer(ctx.db, id)!;
   const st = observedState(ctx, rec);
   if (st.status !== "running") throw new SkiffError("state", "can only create exec sessions on running containers: container state improper");
   if (opts.command.length === 0) throw new SkiffError("invalid-argument", "must provide a non-empty command to start an exec session: invalid argument");
+  const { containerBundleDir } = await import("../storage/layout.ts");
   const args = [rec.config.runtime, "--root", runtimeStateDir(ctx.store), "exec"];
   if (opts.tty) args.push("--tty");
   if (opts.detach) args.push("--detach");
   if (opts.workdir) args.push("--cwd", opts.workdir);
   if (opts.env && Object.keys(opts.env).length) {
     // The runtime's --env replaces the process environment: start from the container's own.
-    const { containerBundleDir } = await import("../storage/layout.ts");
     const { readFileSync } = await import("node:fs");
     const base = (JSON.parse(readFileSync(`${containerBundleDir(ctx.store, id)}/config.json`, "utf8")) as { process?: { env?: string[] } }).process?.env ?? [];
     const env = new Map(base.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] as const));
     for (const [k, v] of Object.entries(opts.env)) env.set(k, v);
     for (const [k, v] of env) args.push("--env", `${k}=${v}`);
   }
-  if (opts.user) {
+  // Without -u the session runs as the container's user (Podman's default), not the runtime's root.
+  const user = opts.user ?? rec.config.spec.user ?? (rec.config.imageConfig.User as string | undefined) ?? "";
+  if (user !== "") {
     // Names resolve in the container's /etc/passwd and /etc/group, as for `run -u`.
     const { resolveUser } = await import("../oci/user.ts");
-    const u = resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), opts.user);
+    const u = resolveUser(rec.config.rootfs ?? containerMergedDir(ctx.store, id), user);
     args.push("--user", `${u.uid}:${u.gid}`);
   }
   if (opts.privileged) {
@@ -539,6 +544,7 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
     for (const n of capabilitiesFromMask(bnd)) args.push("--cap", n);
   }
   args.push(id, ...opts.command);
+  if (opts.detach) return execDetached(args, rec.config.runtime, containerBundleDir(ctx.store, id));
   const p = Bun.spawn(args, { stdin: opts.interactive || opts.tty ? "inherit" : "ignore", stdout: "inherit", stderr: "pipe" });
   let errText = "";
   const dec = new TextDecoder();
@@ -557,6 +563,29 @@ export async function execInContainer(g: GlobalOptions, ref: string, opts: ExecO
     process.stderr.write(errText);
   }
   return code;
+}
+
+/**
+ * `<runtime> exec --detach`: the process keeps no stdio of ours (a pipe it
+ * inherited would hold this call open until it ended, and break under it
+ * afterwards), so the runtime's own failure is read from its `--log` file.
+ * @returns 0 once the process started
+ * @throws SkiffError runtime, worded as for a foreground exec
+ */
+async function execDetached(args: string[], runtime: string, bundle: string): Promise<number> {
+  const name = runtime.split("/").pop() ?? "crun";
+  const log = `${bundle}/exec-${randomBytes(6).toString("hex")}.log`;
+  const logArgs = name === "runc" ? ["--log", log, "--log-format", "json"] : [`--log=file:${log}`, "--log-format=json"];
+  const p = Bun.spawn([args[0]!, ...logArgs, ...args.slice(1)], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const code = await p.exited;
+  const { readFileSync, rmSync } = await import("node:fs");
+  let text = "";
+  try { text = readFileSync(log, "utf8"); } catch {}
+  rmSync(log, { force: true });
+  if (code === 0) return 0;
+  const { runtimeMessage, classifyCreateError } = await import("../oci/runtime.ts");
+  // Podman fails a detached session that cannot start with 125, whatever the cause.
+  throw new SkiffError("runtime", classifyCreateError(name, runtimeMessage(text) || `exit status ${code}`).message);
 }
 
 

@@ -17,7 +17,6 @@ const cmd: Command = {
     { name: "workdir", short: "w", type: "string", help: "Working directory inside the container" },
   ],
   interspersed: false,
-  minArgs: 1,
   async run(ctx) {
     const [{ execInContainer }, { parseEnvArg, parseEnvFileText }] = await Promise.all([import("../../engine/containers.ts"), import("../run-flags.ts")]);
     const f = ctx.flags;
@@ -25,9 +24,13 @@ const cmd: Command = {
     const { readFileSync } = await import("node:fs");
     for (const file of f.strs("env-file")) for (const [k, v] of parseEnvFileText(readFileSync(file, "utf8"), process.env)) env[k] = v;
     for (const e of f.strs("env")) for (const [k, v] of parseEnvArg(e, process.env)) env[k] = v;
-    const [ref, ...command] = ctx.args;
+    // With -l every argument belongs to the command.
+    const latest = f.bool("latest");
+    if (!latest && ctx.args.length === 0) throw new SkiffError("invalid-argument", "exec requires the name or ID of a container or the --latest flag");
+    const ref = latest ? undefined : ctx.args[0];
+    const command = latest ? ctx.args : ctx.args.slice(1);
     try {
-      return await execInContainer(ctx.global, ref!, {
+      return await execInContainer(ctx.global, ref, {
       command,
       interactive: f.bool("interactive"),
       tty: f.bool("tty"),
