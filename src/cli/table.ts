@@ -102,6 +102,12 @@ export const commandTable: Record<string, Loader> = {
   "network disconnect": () => import("./commands/network-disconnect.ts"),
   "network reload": () => import("./commands/network-reload.ts"),
   "image history": () => import("./commands/history.ts"),
+  commit: () => import("./commands/commit.ts"),
+  "container commit": () => import("./commands/commit.ts"),
+  push: () => import("./commands/push.ts"),
+  "image push": () => import("./commands/push.ts"),
+  import: () => import("./commands/import.ts"),
+  "image import": () => import("./commands/import.ts"),
 };
 
 /** Top-level names with summaries, for `skiff --help`. */
@@ -138,6 +144,9 @@ export function commandGroups(): [string, string][] {
     ["rmi", "Removes one or more images from local storage"],
     ["save", "Save image(s) to an archive"],
     ["load", "Load image(s) from a tar archive"],
+    ["commit", "Create new image based on the changed container"],
+    ["push", "Push an image to a specified destination"],
+    ["import", "Import a tarball to create a filesystem image"],
     ["images", "List images in local storage"],
     ["inspect", "Display the configuration of object denoted by ID"],
     ["history", "Show history of a specified image"],

@@ -183,7 +183,7 @@ async function makeClient(registry: string, insecure: boolean, repo: string, ctx
  * there are no credentials); Basic → the credentials themselves.
  * @throws SkiffError invalid-argument for a malformed --creds
  */
-async function authorizeHook(registry: string, repo: string, opts: PullOptions, skipVerify: boolean): Promise<AuthorizeHook> {
+export async function authorizeHook(registry: string, repo: string, opts: Pick<PullOptions, "creds" | "authfile">, skipVerify: boolean): Promise<AuthorizeHook> {
   const [{ getCredentials }, ra] = await Promise.all([import("../image/auth.ts"), import("../image/registry-auth.ts")]);
   let creds: Credentials | undefined;
   if (opts.creds !== undefined) {

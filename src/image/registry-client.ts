@@ -194,7 +194,8 @@ export class RegistryClient {
   private async request(path: string, scope: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
     await this.ping();
     return this.withRetry(async () => {
-      let url = `${this.base}${path}`;
+      // Upload sessions hand out absolute Locations: take them as they are.
+      let url = /^https?:\/\//.test(path) ? path : `${this.base}${path}`;
       let auth = this.authCache.get(scope);
       let challenged = false;
       for (let hops = 0; hops < 10; hops++) {
@@ -306,6 +307,74 @@ export class RegistryClient {
       throw this.context(e, "fetching tags list");
     }
     return tags;
+  }
+
+  private static pushScope(repo: string): string {
+    return `repository:${repo}:pull,push`;
+  }
+
+  /**
+   * HEAD a blob in `repo` (push side: whether it must be sent).
+   * @returns true on 200, false on 404
+   * @throws SkiffError `checking whether a blob sha256:… exists in <registry>/<repo>: …`
+   */
+  async hasBlob(repo: string, digest: Digest): Promise<boolean> {
+    try {
+      const res = await this.request(`/v2/${repo}/blobs/${digest}`, RegistryClient.pushScope(repo), { method: "HEAD" });
+      await res.body?.cancel().catch(() => {});
+      return true;
+    } catch (e) {
+      if (e instanceof RegistryHttpError && e.status === 404) return false;
+      throw this.context(e, `checking whether a blob ${digest} exists in ${this.registry}/${repo}`);
+    }
+  }
+
+  /**
+   * Uploads a blob monolithically (distribution spec "POST then PUT"): POST
+   * `/v2/<repo>/blobs/uploads/` opens a session, PUT `<Location>&digest=…`
+   * sends the bytes. `body` is re-read on a retry, so pass something
+   * re-readable (a Bun.file, bytes).
+   * @throws SkiffError `writing blob: …` with the registry's message
+   */
+  async putBlob(repo: string, digest: Digest, size: number, body: Blob | Uint8Array): Promise<void> {
+    try {
+      const start = await this.request(`/v2/${repo}/blobs/uploads/`, RegistryClient.pushScope(repo), {
+        method: "POST",
+        headers: { "content-length": "0" },
+      });
+      await start.body?.cancel().catch(() => {});
+      const loc = start.headers.get("location");
+      if (!loc) throw new SkiffError("runtime", "initiating upload: registry sent no Location");
+      const url = new URL(loc, `${this.base}/`);
+      url.searchParams.set("digest", digest);
+      const res = await this.request(url.toString(), RegistryClient.pushScope(repo), {
+        method: "PUT",
+        headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+        body,
+      });
+      await res.body?.cancel().catch(() => {});
+    } catch (e) {
+      throw this.context(e, "writing blob");
+    }
+  }
+
+  /**
+   * PUT a manifest under a tag or digest.
+   * @returns the registry's Docker-Content-Digest, when sent
+   * @throws SkiffError `writing manifest: uploading manifest <ref> to <registry>/<repo>: …`
+   */
+  async putManifest(repo: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<string | undefined> {
+    try {
+      const res = await this.request(`/v2/${repo}/manifests/${reference}`, RegistryClient.pushScope(repo), {
+        method: "PUT",
+        headers: { "content-type": mediaType },
+        body: bytes,
+      });
+      await res.body?.cancel().catch(() => {});
+      return res.headers.get("docker-content-digest") ?? undefined;
+    } catch (e) {
+      throw this.context(e, `writing manifest: uploading manifest ${reference} to ${this.registry}/${repo}`);
+    }
   }
 
   private context(e: unknown, what: string): SkiffError {

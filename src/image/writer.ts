@@ -13,7 +13,7 @@
  * `manifest-<digest>` big-data items) and the config.
  */
 import type { Database } from "bun:sqlite";
-import { renameSync, rmSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SkiffError } from "../lib/errors.ts";
@@ -23,6 +23,33 @@ import type { LayerRecord } from "../storage/layers.ts";
 import type { ImageRecord } from "../storage/images.ts";
 import type { LayerCompression } from "../storage/layer-diff.ts";
 import { MediaType } from "./manifest.ts";
+
+let selfStart: string | undefined;
+
+/**
+ * A fresh temp file name in the store's tmp folder (same filesystem as the
+ * blobs: rename is atomic), named `blob-<pid>-<start time>-…` as blobs.ts
+ * names its own, so its sweep removes it only once this process is gone.
+ */
+export function blobTempPath(store: StoreLayout): string {
+  const dir = join(store.root, "tmp");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (selfStart === undefined) {
+    const stat = readFileSync("/proc/self/stat", "latin1");
+    selfStart = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "0";
+  }
+  return join(dir, `blob-${process.pid}-${selfStart}-w${randomBytes(6).toString("hex")}`);
+}
+
+/**
+ * Moves a complete temp file whose sha256 the caller computed while writing
+ * it into the blob store as `digest` (no second read).
+ */
+export function installBlobFile(store: StoreLayout, tmp: string, digest: Digest): void {
+  const dest = join(store.root, "blobs", "sha256", digest.slice(7));
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
+  renameSync(tmp, dest);
+}
 
 /** A stored layer as an image lists it. */
 export interface ImageLayer {
@@ -63,24 +90,20 @@ export type CommittedLayer = LayerRecord & ImageLayer;
  * @throws SkiffError runtime on fs errors; not-found when the parent is not stored
  */
 export async function commitLayerFromDir(store: StoreLayout, db: Database, opts: CommitLayerOptions): Promise<CommittedLayer> {
-  const [{ writeLayerBlob }, { ensureLayer, withLayersLock }, { blobStream }, layout] = await Promise.all([
+  const [{ writeLayerBlob }, { ensureLayer, withLayersLock }, { blobStream }] = await Promise.all([
     import("../storage/layer-diff.ts"),
     import("../storage/layers.ts"),
     import("../storage/blobs.ts"),
-    import("../storage/layout.ts"),
   ]);
   return withLayersLock(store, "shared", async () => {
-    mkdirSync(layout.tmpDir(store), { recursive: true, mode: 0o700 });
-    const tmp = join(layout.tmpDir(store), `blob-${process.pid}-0-layer-${randomBytes(6).toString("hex")}`);
+    const tmp = blobTempPath(store);
     let blob;
     try {
       blob = await writeLayerBlob(opts.dir, tmp, {
         compression: opts.compression ?? "gzip",
         ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp, clamp: opts.clampTimestamp ?? false } : {}),
       });
-      const dest = layout.blobPath(store, blob.blobDigest);
-      mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
-      renameSync(tmp, dest);
+      installBlobFile(store, tmp, blob.blobDigest);
     } catch (e) {
       rmSync(tmp, { force: true });
       const { wrap } = await import("../lib/errors.ts");
@@ -132,6 +155,8 @@ export interface WriteImageOptions {
   readonly annotations?: Record<string, string>;
   /** Creation time for the image row, unix ms. @default config.created */
   readonly created?: number;
+  /** Leave the optional `mediaType` field out of an OCI manifest (containers/image's tarball source, behind `import`). @default false */
+  readonly omitManifestMediaType?: boolean;
 }
 
 export interface WrittenImage {
@@ -169,12 +194,13 @@ export function manifestBytes(
   config: { digest: Digest; size: number },
   layers: readonly { digest: Digest; size: number; mediaType: string }[],
   annotations?: Record<string, string>,
+  omitMediaType = false,
 ): Uint8Array {
   const doc =
     format === "oci"
       ? {
           schemaVersion: 2,
-          mediaType: MediaType.ociManifest,
+          ...(omitMediaType ? {} : { mediaType: MediaType.ociManifest }),
           config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
           layers: layers.map((l) => ({ mediaType: layerTypeFor(l.mediaType, "oci"), digest: l.digest, size: l.size })),
           ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
@@ -226,6 +252,7 @@ export async function writeImage(store: StoreLayout, db: Database, opts: WriteIm
       cfg,
       opts.layers.map((l) => ({ digest: l.blobDigest, size: l.size, mediaType: l.mediaType })),
       opts.annotations,
+      opts.omitManifestMediaType ?? false,
     );
     const man = putBlobBytes(store, manifest);
     const createdStr = typeof config.created === "string" ? Date.parse(config.created) : NaN;
