@@ -266,9 +266,13 @@ export function bindInet(ip: string, port: number, stream: boolean): { fd: numbe
   const v6 = ip.includes(":");
   const fd = socket(v6 ? AF_INET6 : AF_INET, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC);
   try {
-    const one = Buffer.alloc(4);
-    one.writeInt32LE(1);
-    check(f.setsockopt(fd, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, one, 4), "setsockopt", `fd ${fd}`);
+    // SO_REUSEADDR for TCP only (as Go's listeners): on a UDP socket it would let a second bind of
+    // the same port succeed, and a held port must refuse it.
+    if (stream) {
+      const one = Buffer.alloc(4);
+      one.writeInt32LE(1);
+      check(f.setsockopt(fd, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, one, 4), "setsockopt", `fd ${fd}`);
+    }
     const addr = Buffer.alloc(v6 ? 28 : 16);
     addr.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0);
     addr.writeUInt16BE(port, 2);
