@@ -4,7 +4,7 @@
  * `--flag` parsing (BuildKit's BFlags) and RUN `--mount` CSV parsing.
  * Errors are plain messages; the caller adds `<file>:<line>: `.
  */
-import { FromHumanSize } from "../../lib/units.ts";
+import { RAMInBytes } from "../../lib/units.ts";
 import type { RunMount } from "./types.ts";
 
 /** A problem in one instruction; the parser adds file and line. */
@@ -279,7 +279,7 @@ export function parseMount(value: string): RunMount {
         break;
       case "size":
         try {
-          size = FromHumanSize(v);
+          size = RAMInBytes(v);
         } catch {
           fail(`invalid value for size: ${v}`);
         }
