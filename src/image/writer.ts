@@ -90,7 +90,7 @@ export type CommittedLayer = LayerRecord & ImageLayer;
  * @throws SkiffError runtime on fs errors; not-found when the parent is not stored
  */
 export async function commitLayerFromDir(store: StoreLayout, db: Database, opts: CommitLayerOptions): Promise<CommittedLayer> {
-  const [{ writeLayerBlob }, { ensureLayer, withLayersLock }, { blobStream }] = await Promise.all([
+  const [{ writeLayerBlob }, { ensureLayer, withLayersLock }, { blobStream, blobSize }] = await Promise.all([
     import("../storage/layer-diff.ts"),
     import("../storage/layers.ts"),
     import("../storage/blobs.ts"),
@@ -117,6 +117,17 @@ export async function commitLayerFromDir(store: StoreLayout, db: Database, opts:
       mediaType: blob.mediaType,
       open: () => blobStream(store, blob.blobDigest),
     });
+    // The same diff on the same parent was stored before from another blob
+    // (other compression, or a pull): garbage collection keeps only the blob
+    // the layer row names, so list that one. Ours is left for the collector
+    // (another layer with the same diff on another parent may name it).
+    if (rec.compressedDigest !== null && rec.compressedDigest !== blob.blobDigest && blobSize(store, rec.compressedDigest) !== undefined) {
+      return { ...rec, blobDigest: rec.compressedDigest, size: rec.compressedSize ?? blobSize(store, rec.compressedDigest)!, mediaType: rec.mediaType ?? blob.mediaType };
+    }
+    if (rec.compressedDigest === null) {
+      db.query("UPDATE layers SET compressed_digest = ?, compressed_size = ?, media_type = ? WHERE chain_id = ? AND compressed_digest IS NULL")
+        .run(blob.blobDigest, blob.blobSize, blob.mediaType, rec.chainId);
+    }
     return { ...rec, blobDigest: blob.blobDigest, size: blob.blobSize, mediaType: blob.mediaType };
   });
 }
