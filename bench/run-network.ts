@@ -7,10 +7,14 @@
  *
  *   bun bench/run-network.ts [N=10] [IMAGE=localhost:5000/busybox:latest]
  *
+ * SKIFF_BIN=<compiled skiff> measures the binary users get (else the source
+ * through Bun, which adds transpiling to every start). SKIFF_TRACE=1 on a
+ * single `skiff run` shows where its time goes.
+ *
  * Podman gets its own store and a containers.conf that fits this host
  * (cgroupfs, events to a file, no default ulimits above the hard limits).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { median, skiff, storeFlags, timed, unmountUnder } from "./lib.ts";
 
@@ -46,4 +50,5 @@ try {
   await timed(argv.skiff("rm", "-a", "-f")).catch(() => {});
   await timed(argv.podman("rm", "-a", "-f"), podmanEnv).catch(() => {});
   unmountUnder(base);
+  rmSync(base, { recursive: true, force: true });
 }
