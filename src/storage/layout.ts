@@ -26,6 +26,10 @@ export const tmpDir = (s: StoreLayout) => join(s.root, "tmp");
 export const containerDir = (s: StoreLayout, id: string) => join(s.root, "containers", id);
 export const volumeDir = (s: StoreLayout, name: string) => join(s.root, "volumes", name);
 export const lockDir = (s: StoreLayout) => join(s.runroot, "locks");
+/** <root>/build/cache/<key>: the image ID a build step produced for a cache key (src/build/cache.ts). */
+export const buildCacheDir = (s: StoreLayout) => join(s.root, "build", "cache");
+/** <root>/build/mounts/<id>: persistent `RUN --mount=type=cache` folders. */
+export const buildCacheMountDir = (s: StoreLayout) => join(s.root, "build", "mounts");
 
 // Container side (run): the persistent part under <root>/containers/<id>/,
 // the volatile part (bundle, attach socket, exit files, runtime state) under <runroot>.

@@ -1,0 +1,1 @@
+src/drop/d.c

@@ -1,0 +1,1 @@
+src/keep/k.c

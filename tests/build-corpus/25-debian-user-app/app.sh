@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "running as $(id -un) in $(pwd)"
