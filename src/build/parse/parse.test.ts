@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { expandInstruction, heredocBody, parseContainerfile, parseTrigger, runCommand } from "./index.ts";
-import type { Instruction } from "./types.ts";
+import type { Heredoc, Instruction, RunInstruction } from "./types.ts";
 
 const parse = (text: string) => parseContainerfile(text, { file: "Containerfile" });
 /** The instructions of the only stage. */
@@ -95,9 +95,9 @@ describe("heredocs", () => {
   });
   test("<<- strips leading tabs from the body and the terminator", () => {
     const [run] = body("FROM scratch\nRUN <<-EOT\n\techo a\n\t\techo b\n\tEOT\n");
-    const h = (run as { heredocs: never[] }).heredocs[0];
+    const h = (run as RunInstruction).heredocs[0] as Heredoc;
     expect(h).toMatchObject({ chomp: true, content: "\techo a\n\t\techo b\n" });
-    expect(heredocBody(h as never)).toBe("echo a\necho b\n");
+    expect(heredocBody(h)).toBe("echo a\necho b\n");
   });
   test("a body starting with #! becomes a file to execute", () => {
     const [run] = body("FROM scratch\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
