@@ -8,6 +8,7 @@
  * are: the shell, or a later build, expands those.
  */
 import { expandHeredoc, expandString, splitWords, type VarLookup } from "../expand.ts";
+import { heredocBody } from "./heredoc.ts";
 import type { FromInstruction, Heredoc, Instruction, RunMount } from "./types.ts";
 
 /**
@@ -16,7 +17,9 @@ import type { FromInstruction, Heredoc, Instruction, RunMount } from "./types.ts
  * old values, as Docker's "same instruction" rule says).
  * - ENV/LABEL keys and values, ARG names and defaults: quotes and escapes removed.
  * - EXPOSE words may split into several (`EXPOSE $PORTS`).
- * - COPY/ADD heredoc bodies are expanded when `expand` is true (expandHeredoc).
+ * - COPY/ADD heredocs come back final: `<<-` tabs stripped, the body
+ *   expanded when its delimiter was unquoted (expandHeredoc), and `chomp`
+ *   and `expand` set to false so that a second pass changes nothing.
  * - FROM: expand with the global ARGs (and build args) only.
  * @throws SkiffError "invalid-argument" for a malformed reference
  *   (`processing "${X": syntax error: missing '}'`).
@@ -52,7 +55,11 @@ function expandAny(i: Instruction | FromInstruction, lookup: VarLookup, escape: 
       return { ...i, signal: x(i.signal) };
     case "COPY":
     case "ADD": {
-      const heredocs = i.heredocs.map((h): Heredoc => (h.expand ? { ...h, content: expandHeredoc(h.content, lookup) } : h));
+      // Bodies come out final (tabs stripped, expanded), flagged so nothing strips or expands them again.
+      const heredocs = i.heredocs.map((h): Heredoc => {
+        const body = heredocBody(h);
+        return { ...h, content: h.expand ? expandHeredoc(body, lookup) : body, chomp: false, expand: false };
+      });
       const common = {
         sources: i.sources.map(x),
         dest: x(i.dest),

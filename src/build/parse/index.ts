@@ -12,8 +12,9 @@
  */
 import { SkiffError } from "../../lib/errors.ts";
 import { parseInstruction } from "./instructions.ts";
+import { heredocBody } from "./heredoc.ts";
 import { lexContainerfile, parseError, parseHeredocWord, type LogicalLine } from "./lexer.ts";
-import type { ArgInstruction, Containerfile, FromInstruction, Heredoc, Instruction, RunInstruction, Stage } from "./types.ts";
+import type { ArgInstruction, Containerfile, FromInstruction, Instruction, RunInstruction, Stage } from "./types.ts";
 import { InstructionError } from "./words.ts";
 
 export type * from "./types.ts";
@@ -43,7 +44,7 @@ function typed(ll: LogicalLine, escape: string, file: string): Instruction | Fro
  *   `Containerfile:1: no build stage in current context`,
  *   `Containerfile: file with no instructions`,
  *   `Containerfile:4: unterminated heredoc`, argument/flag problems in
- *   BuildKit's words (`RUN:3: unknown flag: foo …`).
+ *   BuildKit's words (`Containerfile:3: unknown flag: foo (RUN accepts …)`).
  */
 export function parseContainerfile(text: string, opts: ParseOptions): Containerfile {
   const { file } = opts;
@@ -105,10 +106,7 @@ export function parseTrigger(text: string, escape = "\\"): Instruction {
   return typed(ll, escape, file) as Instruction;
 }
 
-/** A heredoc's body as used: with `<<-`, leading tabs removed from every line. */
-export function heredocBody(h: Heredoc): string {
-  return h.chomp ? h.content.replace(/^\t+/gm, "") : h.content;
-}
+export { heredocBody } from "./heredoc.ts";
 
 /**
  * What a RUN executes (BuildKit's dispatchRun):

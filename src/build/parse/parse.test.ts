@@ -99,6 +99,12 @@ describe("heredocs", () => {
     expect(h).toMatchObject({ chomp: true, content: "\techo a\n\t\techo b\n" });
     expect(heredocBody(h)).toBe("echo a\necho b\n");
   });
+  test("expandInstruction makes COPY heredocs final: tabs stripped, expanded once", () => {
+    const [copy] = body("FROM scratch\nCOPY <<-EOF /f\n\tv=$V \\$V\n\tEOF\n");
+    const once = expandInstruction(copy as Instruction, (n) => (n === "V" ? "1" : undefined));
+    expect(once).toMatchObject({ heredocs: [{ content: "v=1 $V\n", chomp: false, expand: false }] });
+    expect(expandInstruction(once, () => "2")).toEqual(once);
+  });
   test("a body starting with #! becomes a file to execute", () => {
     const [run] = body("FROM scratch\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
     expect(runCommand(run as never)).toEqual({ form: "file", name: "EOF", content: "#!/usr/bin/env python3\nprint(1)\n" });
