@@ -225,8 +225,8 @@ async function inspectRecord(g: GlobalOptions, ctx: LifecycleContext, rec: Conta
       WorkingDir: spec.workdir ?? (image.WorkingDir || "/"),
       Entrypoint: (spec.entrypoint ?? image.Entrypoint ?? []).join(" "),
       OnBuild: null,
-      Labels: Object.keys(c.labels).length ? c.labels : null,
-      Annotations: spec.annotations ?? {},
+      Labels: Object.keys(c.labels).length ? sortedMap(c.labels) : null,
+      Annotations: sortedMap(spec.annotations ?? {}),
       StopSignal: c.stopSignal,
       ...(health ? { Healthcheck: health } : {}),
       HealthcheckOnFailureAction: spec.healthcheck?.onFailure ?? "none",
@@ -267,7 +267,7 @@ async function inspectRecord(g: GlobalOptions, ctx: LifecycleContext, rec: Conta
       PublishAllPorts: spec.publishAll ?? false,
       ReadonlyRootfs: spec.readOnly ?? false,
       SecurityOpt: spec.security?.noNewPrivileges ? ["no-new-privileges"] : [],
-      Tmpfs: tmpfs,
+      Tmpfs: sortedMap(tmpfs),
       UTSMode: spec.uts === "host" ? "host" : "private",
       UsernsMode: "",
       ShmSize: spec.shmSize ?? 65536000,
@@ -309,6 +309,11 @@ async function inspectRecord(g: GlobalOptions, ctx: LifecycleContext, rec: Conta
     },
   });
   return report;
+}
+
+/** A copy with keys in byte order: Go's encoding/json writes map keys sorted, and Podman's maps print so. */
+function sortedMap<T>(m: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** "net_admin" / "NET_ADMIN" / "CAP_NET_ADMIN" → "CAP_NET_ADMIN", as HostConfig.CapAdd/CapDrop show them ("ALL" stays). */

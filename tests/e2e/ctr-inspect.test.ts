@@ -309,3 +309,22 @@ test("several names, a missing one (Podman's wording, exit 125), -l, -s", async 
   const none = await t.sk(["inspect", "-l"]);
   expect([none.code, none.stdout, none.stderr]).toEqual([125, "[]\n", "Error: inspecting object: no containers to inspect: no such container\n"]);
 }, 60_000);
+
+/** `podman inspect` of the container made with RICH_FLAGS: HostConfig without the log path, Config without annotations, create command and Env. */
+const RICH_FLAGS = ["--network", "none", "--init", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "100", "--tmpfs", "/scratch", "--sysctl", "net.ipv4.ip_forward=1",
+  "--cap-add", "NET_ADMIN", "--cap-drop", "CHOWN", "--restart", "on-failure:3", "--stop-signal", "SIGINT", "--stop-timeout", "5", "--entrypoint", "/bin/sh",
+  "--hostname", "hst", "--read-only", "--label", "x=y", "--annotation", "an=v", "--shm-size", "1m", "--group-add", "10", "--security-opt", "no-new-privileges"];
+const PODMAN_RICH_HOSTCONFIG = {"Binds":[],"CgroupManager":"cgroupfs","CgroupMode":"host","ContainerIDFile":"","LogConfig":{"Type":"k8s-file","Config":null,"Tag":"","Size":"0B"},"NetworkMode":"none","PortBindings":{},"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3},"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"CapAdd":["CAP_NET_ADMIN"],"CapDrop":["CAP_CHOWN"],"Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":[],"GroupAdd":["10"],"IpcMode":"shareable","Cgroup":"","Cgroups":"default","Links":null,"OomScoreAdj":0,"PidMode":"private","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":true,"SecurityOpt":["no-new-privileges"],"Tmpfs":{"/run":"rw,rprivate,nosuid,nodev,tmpcopyup","/scratch":"rw,rprivate,nosuid,nodev,tmpcopyup","/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup","/var/tmp":"rw,rprivate,nosuid,nodev,tmpcopyup"},"UTSMode":"private","UsernsMode":"","ShmSize":1048576,"Runtime":"oci","ConsoleSize":[0,0],"Isolation":"","CpuShares":0,"Memory":67108864,"NanoCpus":500000000,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":null,"BlkioDeviceReadBps":null,"BlkioDeviceWriteBps":null,"BlkioDeviceReadIOps":null,"BlkioDeviceWriteIOps":null,"CpuPeriod":100000,"CpuQuota":50000,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DiskQuota":0,"KernelMemory":0,"MemoryReservation":0,"MemorySwap":134217728,"MemorySwappiness":-1,"OomKillDisable":false,"Init":true,"PidsLimit":100,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"CgroupConf":null};
+const PODMAN_RICH_CONFIG = {"Hostname":"hst","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Cmd":["-c","sleep 1000"],"Image":"localhost:5000/busybox:latest","Volumes":null,"WorkingDir":"/","Entrypoint":"/bin/sh","OnBuild":null,"Labels":{"x":"y"},"StopSignal":2,"HealthcheckOnFailureAction":"none","Umask":"0022","Timeout":0,"StopTimeout":5,"Passwd":true,"sdNotifyMode":"container"};
+
+test("run flags show in HostConfig and Config as in Podman (limits, tmpfs, caps, restart, init, read-only, stop signal)", async () => {
+  await t.ok(["create", "--name", "rich", ...RICH_FLAGS, BUSYBOX, "-c", "sleep 1000"]);
+  const j = await inspect("rich");
+  const { LogConfig: { Path: _, ...log }, ...host } = j.HostConfig;
+  expect({ ...host, LogConfig: log }).toEqual(PODMAN_RICH_HOSTCONFIG);
+  const { Annotations, CreateCommand, Env, ...config } = j.Config;
+  expect(config).toEqual(PODMAN_RICH_CONFIG);
+  expect(Annotations.an).toBe("v");
+  expect(Object.keys(j.HostConfig.Tmpfs)).toEqual(["/run", "/scratch", "/tmp", "/var/tmp"]);
+  await t.clean();
+}, 60_000);
