@@ -26,6 +26,7 @@ test("exec: exit code propagated; 127 not found, 126 not executable, 127 missing
   expect(await ex(["-w", "/nonexistent", "e1", "pwd"])).toEqual([127, "", "Error: crun: chdir `/nonexistent`: No such file or directory: OCI runtime attempted to invoke a command that was not found\n"]);
   expect(await ex(["-u", "nosuch", "e1", "id"])).toEqual([255, "", "Error: unable to find user nosuch: no matching entries in passwd file\n"]);
   expect(await ex(["e1"])).toEqual([255, "", "Error: must provide a non-empty command to start an exec session: invalid argument\n"]);
+  expect(await ex(["--preserve-fds", "1", "e1", "true"])).toEqual([125, "", "Error: --preserve-fds is not supported yet\n"]);
   expect(await ex([])).toEqual([125, "", "Error: exec requires the name or ID of a container or the --latest flag\n"]);
   expect(await ex(["nosuch", "true"])).toEqual([125, "", 'Error: no container with name or ID "nosuch" found: no such container\n']);
   await t.ok(["run", "--network", "none", "--name", "e2", BUSYBOX, "true"]);

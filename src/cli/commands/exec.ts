@@ -11,6 +11,7 @@ const cmd: Command = {
     { name: "env-file", type: "strings", help: "Read in a file of environment variables" },
     { name: "interactive", short: "i", type: "bool", help: "Keep STDIN open even if not attached" },
     { name: "latest", short: "l", type: "bool", help: "Act on the latest container podman is aware of" },
+    { name: "preserve-fds", type: "string", help: "Pass N additional file descriptors to the container" },
     { name: "privileged", type: "bool", help: "Give the process extended Linux capabilities inside the container" },
     { name: "tty", short: "t", type: "bool", help: "Allocate a pseudo-TTY" },
     { name: "user", short: "u", type: "string", help: "Sets the username or UID used and optionally the groupname or GID for the specified command" },
@@ -20,6 +21,7 @@ const cmd: Command = {
   async run(ctx) {
     const [{ execInContainer }, { parseEnvArg, parseEnvFileText }] = await Promise.all([import("../../engine/containers.ts"), import("../run-flags.ts")]);
     const f = ctx.flags;
+    if (f.str("preserve-fds") !== undefined) throw new SkiffError("invalid-argument", "--preserve-fds is not supported yet");
     const env: Record<string, string> = {};
     const { readFileSync } = await import("node:fs");
     for (const file of f.strs("env-file")) for (const [k, v] of parseEnvFileText(readFileSync(file, "utf8"), process.env)) env[k] = v;
