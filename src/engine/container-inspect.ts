@@ -11,7 +11,7 @@
  */
 import { realpathSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { GoTime } from "../lib/gotime.ts";
+import { rfc3339NanoFromMs, ZERO_TIME } from "../lib/gotime.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { ContainerConfig, ContainerRecord, ContainerState } from "../core/types.ts";
 import type { LifecycleContext } from "../core/lifecycle.ts";
@@ -71,8 +71,8 @@ async function inspectRecord(g: GlobalOptions, ctx: LifecycleContext, rec: Conta
   const st = observedState(ctx, rec);
   const live = st.status === "running" || st.status === "paused";
   const mounted = c.rootfs !== undefined || live || (st.mount !== undefined && st.mount !== "none");
-  // time.Time fields: RFC3339Nano in JSON, Go's Time.String() in templates; zero time for "never".
-  const time = (ms: number | undefined) => (ms ? GoTime.fromMs(ms) : GoTime.zero());
+  // Times as RFC3339Nano text (Docker's form in templates; src/lib/gotime.ts), zero time for "never".
+  const time = rfc3339NanoFromMs;
   const image = c.imageConfig as import("../oci/spec-generate.ts").ImageConfig;
   const hostname = specGen.defaultHostname(spec, c.id);
 
@@ -157,8 +157,8 @@ async function inspectRecord(g: GlobalOptions, ctx: LifecycleContext, rec: Conta
       FinishedAt: time(st.finishedAt),
       Health: { Status: "", FailingStreak: 0, Log: null },
       ...(live ? { CgroupPath: containerCgroupPath(c.id, "cgroupfs", spec.cgroupParent) } : {}),
-      CheckpointedAt: GoTime.zero(),
-      RestoredAt: GoTime.zero(),
+      CheckpointedAt: ZERO_TIME,
+      RestoredAt: ZERO_TIME,
     },
     Image: c.imageId ?? "",
     ImageDigest: img?.manifestDigest ?? "",

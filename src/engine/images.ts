@@ -5,7 +5,7 @@
  * (parent/child images by layer tree and history, dangling = no names and no
  * children, intermediate = no names but children).
  */
-import { GoTime } from "../lib/gotime.ts";
+import { rfc3339Nano } from "../lib/gotime.ts";
 import type { Database } from "bun:sqlite";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
@@ -364,8 +364,8 @@ export interface ImageInspectReport {
   RepoDigests: string[];
   Parent: string;
   Comment: string;
-  /** time.Time: RFC3339Nano in JSON, Go's Time.String() in templates. */
-  Created: GoTime;
+  /** RFC3339Nano text (src/lib/gotime.ts). */
+  Created: string;
   Config: Record<string, unknown>;
   Version: string;
   Author: string;
@@ -404,14 +404,6 @@ function ordered(obj: Record<string, unknown> | undefined, order: readonly strin
 }
 
 /** Go's time.Time RFC3339Nano rendering of an RFC 3339 string (trailing zeros of the fraction dropped). */
-function goTime(s: string | undefined): GoTime {
-  if (!s) return GoTime.zero();
-  try {
-    return new GoTime(s);
-  } catch {
-    return GoTime.zero();
-  }
-}
 
 function inspectOne(store: ImageStore, graph: ImageGraph, img: ImageRecord): ImageInspectReport {
   const cfg = graph.config(img);
@@ -438,7 +430,7 @@ function inspectOne(store: ImageStore, graph: ImageGraph, img: ImageRecord): Ima
     RepoDigests: repoDigests(img),
     Parent: graph.parentOf(img)?.id ?? "",
     Comment: docker ? String(raw.comment ?? "") : (history[0]?.comment ?? ""),
-    Created: goTime(cfg.created),
+    Created: rfc3339Nano(cfg.created),
     Config: ordered(rawCfg, CONFIG_ORDER, true),
     Version: docker ? String(raw.docker_version ?? "") : "",
     Author: cfg.author ?? "",

@@ -4,7 +4,6 @@
  * values). Execution errors read as Go's:
  * `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`.
  */
-import { GoTime } from "../gotime.ts";
 import { SkiffError } from "../errors.ts";
 import { formatValue } from "./fmt.ts";
 import type { TemplateFunc } from "./funcs.ts";
@@ -273,7 +272,7 @@ export class Executor {
     const hasArgs = args.length > 0 || final !== NONE;
     if (recv === undefined) return undefined;
     if (recv === null) this.fail(node.pos, argString(node), `nil pointer evaluating interface {}.${name}`);
-    if (typeof recv === "object" && !Array.isArray(recv) && !(recv instanceof Date) && !(recv instanceof GoTime)) {
+    if (typeof recv === "object" && !Array.isArray(recv) && !(recv instanceof Date)) {
       const o = recv as Record<string, unknown>;
       const struct = isStruct(o);
       if (name in o) {

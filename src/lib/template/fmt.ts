@@ -4,7 +4,6 @@
  * precision, and Go's bad-verb notation (`%!d(string=x)`, `%!s(MISSING)`,
  * `%!(EXTRA int=2)`).
  */
-import { GoTime } from "../gotime.ts";
 import { goTypeName, isStruct, sortedKeys } from "./values.ts";
 
 /** Go's strconv.FormatFloat(f, 'g', prec, 64); prec -1 = shortest. No '#' flag. */
@@ -83,7 +82,6 @@ export function formatValue(v: unknown, plus = false, top = true): string {
   }
   if (Array.isArray(v)) return `[${v.map((e) => formatValue(e, plus, false)).join(" ")}]`;
   if (v instanceof Date) return formatTime(v);
-  if (v instanceof GoTime) return v.toString();
   const o = v as Record<string, unknown>;
   if (isStruct(o)) {
     return `{${Object.keys(o)

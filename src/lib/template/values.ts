@@ -11,10 +11,9 @@
  *   (missing field → "can't evaluate field X in type T", printed `{v1 v2}`).
  * - function: a method; called with the action's arguments.
  */
-import { GoTime } from "../gotime.ts";
 
 /** Values that print and behave as Go's time.Time. */
-const isTime = (v: unknown): boolean => v instanceof Date || v instanceof GoTime;
+const isTime = (v: unknown): boolean => v instanceof Date;
 
 const STRUCT_TYPE: unique symbol = Symbol("skiff.goStructType");
 
