@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { VERSION } from "../lib/version.ts";
 import type { ContainerConfig } from "./types.ts";
 
-/** What the network set-up tells these files (src/network/container-network.ts EtcNetworkInfo). */
+/** What the network set-up tells these files (src/core/container-network.ts EtcNetworkInfo). */
 export interface EtcNetworkFacts {
   readonly addresses: readonly string[];
   readonly gateway?: string;

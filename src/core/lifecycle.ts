@@ -135,7 +135,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
     // The network first: its namespace and host ports now (the path goes into the spec), netavark's
     // set-up in the background while the rootfs is mounted and the runtime creates the container;
     // it has to be done only before the process starts.
-    const net = await (await import("../network/container-network.ts")).setupContainerNetwork(ctx.store, ctx.db, config);
+    const net = await (await import("./container-network.ts")).setupContainerNetwork(ctx.store, ctx.db, config);
     portFds = net.portFds;
     netConfigured = net.configured;
     trace("start: network namespace, ports");
@@ -231,7 +231,7 @@ function closePortFds(fds: readonly number[]): void {
 
 async function runtimeSpecFor(
   ctx: LifecycleContext, config: ContainerConfig, volumeSources: Record<string, string> | undefined,
-  net: import("../network/container-network.ts").NetworkSetupReport,
+  net: import("./container-network.ts").NetworkSetupReport,
 ): Promise<object> {
   const [{ generateRuntimeSpec, defaultHostname }, { LiveHostFacts }, { writeContainerFiles }] = await Promise.all([
     import("../oci/spec-generate.ts"), import("../oci/resources.ts"), import("./etc-files.ts"),
@@ -272,7 +272,7 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
   // still in the network namespace only loses its interfaces): they run at the same time.
   const { deleteContainer: rtDelete } = await import("../oci/runtime.ts");
   const deleted = rtDelete(runtimeOf(ctx, rec.config), id).catch((e: unknown) => { errors.push(messageOf(e)); });
-  const netDown = import("../network/container-network.ts")
+  const netDown = import("./container-network.ts")
     .then((n) => n.teardownContainerNetwork(ctx.store, ctx.db, id))
     .catch((e: unknown) => { errors.push(messageOf(e)); });
   if (rec.config.rootfs === undefined && !userMounted) {

@@ -21,7 +21,7 @@ async function open(g: GlobalOptions) {
  * @throws SkiffError not-found for an unknown network or `container:` target
  */
 export async function planContainerNetworks(g: GlobalOptions, spec: ContainerSpec, id: string): Promise<Attachment[] | undefined> {
-  const { parseNetworkMode, planAttachments } = await import("../network/container-network.ts");
+  const { parseNetworkMode, planAttachments } = await import("../core/container-network.ts");
   const mode = parseNetworkMode(spec.network);
   const { store, db } = await open(g);
   if (mode.kind === "container") {
@@ -162,7 +162,7 @@ export async function connectNetwork(g: GlobalOptions, netRef: string, ctrRef: s
   const { st, store, db } = await open(g);
   const net = await st.findNetwork(store, netRef);
   const [{ resolveContainerId, getContainer }, { withContainerLock }, { observedState, isActive }, cn, { lifecycleContext }] = await Promise.all([
-    import("../core/store.ts"), import("../core/lock.ts"), import("../core/lifecycle.ts"), import("../network/container-network.ts"), import("./containers.ts"),
+    import("../core/store.ts"), import("../core/lock.ts"), import("../core/lifecycle.ts"), import("../core/container-network.ts"), import("./containers.ts"),
   ]);
   const id = resolveContainerId(db, ctrRef);
   const ctx = await lifecycleContext(g);
@@ -196,7 +196,7 @@ export async function disconnectNetwork(g: GlobalOptions, netRef: string, ctrRef
   const { st, store, db } = await open(g);
   const net = await st.findNetwork(store, netRef);
   const [{ resolveContainerId, getContainer }, { withContainerLock }, cn] = await Promise.all([
-    import("../core/store.ts"), import("../core/lock.ts"), import("../network/container-network.ts"),
+    import("../core/store.ts"), import("../core/lock.ts"), import("../core/container-network.ts"),
   ]);
   const id = resolveContainerId(db, ctrRef);
   await withContainerLock(store, id, async () => {
@@ -215,7 +215,7 @@ export async function disconnectNetwork(g: GlobalOptions, netRef: string, ctrRef
 /** Rewrites a running container's /etc/hosts and resolv.conf in place after connect/disconnect. */
 async function rewriteEtc(g: GlobalOptions, config: import("../core/types.ts").ContainerConfig): Promise<void> {
   const [{ etcInfoOf }, { writeContainerFiles }, { defaultHostname }, layout, st] = await Promise.all([
-    import("../network/container-network.ts"), import("../core/etc-files.ts"), import("../oci/spec-generate.ts"), import("../storage/layout.ts"), import("../network/store.ts"),
+    import("../core/container-network.ts"), import("../core/etc-files.ts"), import("../oci/spec-generate.ts"), import("../storage/layout.ts"), import("../network/store.ts"),
   ]);
   const store = { root: g.root, runroot: g.runroot };
   const info = await etcInfoOf(st.networkDb(store), config.id);

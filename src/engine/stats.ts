@@ -202,3 +202,9 @@ function setUpPorts(g: GlobalOptions, id: string): PortMapping[] | undefined {
     m.protocol.split(",").map((p) => ({ hostIP: m.host_ip, hostPort: m.host_port + i, containerPort: m.container_port + i, protocol: p })),
   ).flat());
 }
+
+/** Names of the `top` descriptors (`top -l`), as Podman lists them. */
+export async function topDescriptors(): Promise<string[]> {
+  const { listDescriptors } = await import("../core/proc-top.ts");
+  return listDescriptors();
+}

@@ -17,8 +17,8 @@ const cmd: Command = {
   async run(ctx) {
     const { SkiffError } = await import("../../lib/errors.ts");
     if (ctx.flags.bool("list-descriptors")) {
-      const { listDescriptors } = await import("../../core/proc-top.ts");
-      ctx.out(`${listDescriptors().join("\n")}\n`);
+      const { topDescriptors } = await import("../../engine/stats.ts");
+      ctx.out(`${(await topDescriptors()).join("\n")}\n`);
       return 0;
     }
     let ref: string | undefined;

@@ -14,9 +14,9 @@ import { SkiffError, messageOf } from "../lib/errors.ts";
 import type { StoreLayout } from "../storage/layout.ts";
 import type { ContainerSpec } from "../spec/container-spec.ts";
 import type { PortMapping } from "../spec/ports.ts";
-import type { ContainerConfig } from "../core/types.ts";
-import type { Attachment, NetworkConfig, NetworkStatus } from "./types.ts";
-import type { NetavarkOptions, PerNetworkOptions } from "./netavark.ts";
+import type { ContainerConfig } from "./types.ts";
+import type { Attachment, NetworkConfig, NetworkStatus } from "../network/types.ts";
+import type { NetavarkOptions, PerNetworkOptions } from "../network/netavark.ts";
 
 /** How `--network` was given: one of Podman's modes, or networks to join. */
 export type NetworkMode =
@@ -76,8 +76,8 @@ export async function planAttachments(s: StoreLayout, spec: ContainerSpec, conta
     if (spec.networkAliases?.length) throw new SkiffError("invalid-argument", "--network-alias can only be set for bridge networks");
     return undefined;
   }
-  const { findNetwork } = await import("./store.ts");
-  const { DEFAULT_NETWORK } = await import("./types.ts");
+  const { findNetwork } = await import("../network/store.ts");
+  const { DEFAULT_NETWORK } = await import("../network/types.ts");
   const wanted = mode.networks.length ? mode.networks : [{ name: DEFAULT_NETWORK, opts: {} }];
   const out: Attachment[] = [];
   for (const [i, w] of wanted.entries()) {
@@ -239,8 +239,8 @@ function perNetwork(a: Attachment, ips: readonly string[]): PerNetworkOptions {
  * @returns the options used (for teardown) and netavark's status
  */
 async function setupAttachments(s: StoreLayout, db: Database, config: ContainerConfig, netns: string, attachments: readonly Attachment[], ports: readonly PortMapping[]) {
-  const st = await import("./store.ts");
-  const { netavarkSetup } = await import("./netavark.ts");
+  const st = await import("../network/store.ts");
+  const { netavarkSetup } = await import("../network/netavark.ts");
   const networks: Record<string, PerNetworkOptions> = {};
   const info: Record<string, NetworkConfig> = {};
   try {
@@ -274,7 +274,7 @@ async function setupAttachments(s: StoreLayout, db: Database, config: ContainerC
  * @throws SkiffError not-found for an unknown network or `container:` target; state when the target is not running; conflict for a port in use. Nothing is left set up when it throws
  */
 export async function setupContainerNetwork(s: StoreLayout, db: Database, config: ContainerConfig): Promise<NetworkSetupReport> {
-  const st = await import("./store.ts");
+  const st = await import("../network/store.ts");
   st.networkDb(s);
   const mode = parseNetworkMode(config.spec.network);
   if (mode.kind === "none" || mode.kind === "host") return { portFds: [], configured: nothingToConfigure };
@@ -284,7 +284,7 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
   if (st.getSetup(db, config.id)) await teardownContainerNetwork(s, db, config.id);
   const attachments = st.getAttachments(db, config.id) ?? [];
   if (attachments.length === 0) return { portFds: [], configured: nothingToConfigure };
-  const { createNetns, removeNetns } = await import("./netns.ts");
+  const { createNetns, removeNetns } = await import("../network/netns.ts");
   const netns = st.netnsPathOf(s, config.id);
   const bound = await bindPorts(portMappingsOf(config));
   try {
@@ -308,7 +308,7 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
 }
 
 async function joinContainer(s: StoreLayout, db: Database, target: string): Promise<NetworkSetupReport> {
-  const [{ resolveContainerId, getContainer }, st] = await Promise.all([import("../core/store.ts"), import("./store.ts")]);
+  const [{ resolveContainerId, getContainer }, st] = await Promise.all([import("./store.ts"), import("../network/store.ts")]);
   const id = resolveContainerId(db, target);
   const rec = getContainer(db, id)!;
   if (rec.state.status !== "running" && rec.state.status !== "paused" || rec.state.pid === undefined) {
@@ -330,16 +330,16 @@ async function joinContainer(s: StoreLayout, db: Database, target: string): Prom
  * @throws SkiffError runtime with netavark's message (the rest is still undone)
  */
 export async function teardownContainerNetwork(s: StoreLayout, db: Database, containerId: string): Promise<void> {
-  (await import("./store.ts")).networkDb(s);
-  const st = await import("./store.ts");
+  (await import("../network/store.ts")).networkDb(s);
+  const st = await import("../network/store.ts");
   const setup = st.getSetup(db, containerId);
   if (!setup) return;
   let error: unknown;
   try {
-    const { netavarkTeardown } = await import("./netavark.ts");
+    const { netavarkTeardown } = await import("../network/netavark.ts");
     await netavarkTeardown(st.networkPaths(s).run, setup.netns, setup.options);
   } catch (e) { error = e; }
-  const { removeNetns } = await import("./netns.ts");
+  const { removeNetns } = await import("../network/netns.ts");
   await removeNetns(setup.netns);
   st.releaseAddresses(db, containerId);
   st.saveSetup(db, containerId, undefined);
@@ -351,7 +351,7 @@ export async function teardownContainerNetwork(s: StoreLayout, db: Database, con
  * the one network (eth<n>), recorded in the set-up so teardown covers it.
  */
 export async function connectRunning(s: StoreLayout, db: Database, config: ContainerConfig, a: Attachment): Promise<void> {
-  const st = await import("./store.ts");
+  const st = await import("../network/store.ts");
   const setup = st.getSetup(db, config.id);
   if (!setup) throw new SkiffError("state", `container ${config.id} has no network namespace to connect to: container state improper`);
   const r = await setupAttachments(s, db, config, setup.netns, [a], []);
@@ -364,10 +364,10 @@ export async function connectRunning(s: StoreLayout, db: Database, config: Conta
 
 /** `network disconnect` on a running container: `netavark teardown` for that network only. */
 export async function disconnectRunning(s: StoreLayout, db: Database, containerId: string, network: string): Promise<void> {
-  const st = await import("./store.ts");
+  const st = await import("../network/store.ts");
   const setup = st.getSetup(db, containerId);
   if (!setup || !setup.options.networks[network]) return;
-  const { netavarkTeardown } = await import("./netavark.ts");
+  const { netavarkTeardown } = await import("../network/netavark.ts");
   const one = {
     ...setup.options,
     networks: { [network]: setup.options.networks[network]! },
@@ -388,7 +388,7 @@ export async function disconnectRunning(s: StoreLayout, db: Database, containerI
 
 /** The etc-file facts of a set-up container (for rewriting /etc/hosts after connect). */
 export async function etcInfoOf(db: Database, containerId: string): Promise<EtcNetworkInfo | undefined> {
-  const st = await import("./store.ts");
+  const st = await import("../network/store.ts");
   const setup = st.getSetup(db, containerId);
   return setup ? etcInfo(st.getAttachments(db, containerId) ?? [], setup.status) : undefined;
 }
