@@ -140,24 +140,12 @@ export function isArchive(path: string): boolean {
   }
 }
 
-async function extractTar(src: string, destDir: string, a: CopyAttrs): Promise<void> {
+/** Extracts with the archive's owners and modes (--chown/--chmod apply to the destination folder only, as Buildah). */
+async function extractTar(src: string, destDir: string): Promise<void> {
   // GNU tar as root keeps owners and permissions from the archive, as Docker's extraction does.
   const p = Bun.spawn(["tar", "-x", "-f", src, "-C", destDir, "--no-overwrite-dir"], { stdout: "ignore", stderr: "pipe" });
   const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
   if (code !== 0) throw new SkiffError("runtime", `extracting "${basename(src)}": ${err.trim() || `exit status ${code}`}`);
-  if (a.uid !== undefined || a.mode !== undefined) {
-    const list = Bun.spawn(["tar", "-t", "-f", src], { stdout: "pipe", stderr: "ignore" });
-    const names = (await new Response(list.stdout).text()).split("\n").filter(Boolean);
-    await list.exited;
-    for (const n of names) {
-      const host = join(destDir, posix.normalize(n));
-      if (!host.startsWith(destDir)) continue;
-      try {
-        if (a.uid !== undefined) lchownSync(host, a.uid, a.gid ?? a.uid);
-        if (a.mode !== undefined && !lstatSync(host).isSymbolicLink()) chmodSync(host, a.mode);
-      } catch {}
-    }
-  }
 }
 
 /**
@@ -190,8 +178,8 @@ export async function copyInto(root: string, items: readonly CopyItem[], dest: s
       continue;
     }
     if (item.extract && st.isFile() && isArchive(item.abs)) {
-      const host = await mkdirInRoot(root, dest);
-      await extractTar(item.abs, host, a);
+      const host = await mkdirInRoot(root, dest, a.uid ?? 0, a.gid ?? 0);
+      await extractTar(item.abs, host);
       continue;
     }
     const target = destIsDir || anyDirSource ? posix.join(dest, item.name) : dest;

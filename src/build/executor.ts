@@ -111,6 +111,7 @@ interface Ctx {
 }
 
 const DEFAULT_SHELL = ["/bin/sh", "-c"];
+const SCRATCH_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const PROXY_ARGS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
 
 function hostArch(): string {
@@ -226,7 +227,8 @@ async function loadImage(ctx: Ctx, ref: string): Promise<ImageState> {
 }
 
 function scratch(): ImageState {
-  return { id: "", config: { architecture: hostArch(), os: "linux", config: {}, rootfs: { type: "layers", diff_ids: [] }, history: [] }, layers: [] };
+  // Buildah gives an image built from scratch the default PATH (spec-generate.ts DEFAULT_PATH).
+  return { id: "", config: { architecture: hostArch(), os: "linux", config: { Env: [SCRATCH_PATH] }, rootfs: { type: "layers", diff_ids: [] }, history: [] }, layers: [] };
 }
 
 async function baseOf(ctx: Ctx, stage: Stage): Promise<ImageState> {
@@ -556,7 +558,7 @@ async function prepareRun(ctx: Ctx, st: StageState, instr: RunInstruction, raw: 
   const shell = (cfg.Shell as string[] | undefined) ?? DEFAULT_SHELL;
   const { argv, file } = await runArgv(ctx, instr, shell);
   const args = argsInEffect(st);
-  const argWords = Object.entries(args).map(([k, v]) => `${k}=${v}`);
+  const argWords = Object.entries(args).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`);
   const cmdText = raw.command.form === "exec" ? JSON.stringify(raw.command.args) : raw.command.command;
   const createdBy = `${argWords.length ? `|${argWords.length} ${argWords.join(" ")} ` : ""}${shell.join(" ")} ${cmdText}`;
   // Secret contents are not part of the key (as Docker); bind sources from the context are.
@@ -572,6 +574,17 @@ async function prepareRun(ctx: Ctx, st: StageState, instr: RunInstruction, raw: 
     const mounts: MountSpec[] = [];
     try {
       for (const m of instr.mounts) mounts.push(...(await runMount(ctx, st, m, tmp)));
+      // VOLUME folders exist in the image, but what a later RUN writes there is discarded (Docker's rule):
+      // the step sees a scratch copy of each.
+      for (const v of Object.keys((cfg.Volumes ?? {}) as object)) {
+        const { resolveInRoot } = await import("../oci/user.ts");
+        const host = resolveInRoot(root, v);
+        if (!existsSync(host)) mkdirSync(host, { recursive: true, mode: 0o755 });
+        const dir = mkdtempSync(join(ctx.store.root, "tmp-build-"));
+        tmp.push(dir);
+        cpSync(host, join(dir, "v"), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        mounts.push({ type: "bind", source: join(dir, "v"), destination: v, readonly: false });
+      }
       if (file) {
         const dir = mkdtempSync(join(ctx.store.root, "tmp-build-"));
         tmp.push(dir);

@@ -5,10 +5,13 @@
  * same runtime spec), on the build step's mounted overlay rootfs. Its
  * output streams to the build's output; it leaves no container behind.
  *
- * Mount targets the runtime had to create (/etc/hosts, /etc/resolv.conf,
- * /etc/hostname, /run/.containerenv, RUN --mount targets) are removed
- * again when they were not in the image and are still empty, so they do
- * not end up in the layer.
+ * Mount targets the runtime had to create are removed again when they
+ * were not in the image and are still empty, so they do not end up in the
+ * layer: the files the runtime binds (/etc/hosts, /etc/resolv.conf,
+ * /etc/hostname, /run/.containerenv) and the RUN --mount targets, with
+ * their new parents (Buildah 1.28 leaves some of these behind; Docker does
+ * not). The working folder is created when missing, owned by the
+ * step's user, as Buildah does at RUN time.
  */
 import { existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -85,13 +88,23 @@ export async function runStep(g: GlobalOptions, o: RunStepOptions): Promise<numb
     logDriver: "k8s-file",
   };
   const created = missing(o.rootfs, [...RUNTIME_TARGETS, ...o.mounts.map((m) => m.destination)]);
+  const [{ prepareWorkdir }, { resolveUser }] = await Promise.all([import("../oci/spec-generate.ts"), import("../oci/user.ts")]);
+  const who = resolveUser(o.rootfs, o.user ?? "");
+  prepareWorkdir(o.rootfs, o.workdir ?? "/", false, "", who.uid, who.gid);
+  let id: string | undefined;
   try {
-    const { id } = await createContainerFromSpec(g, spec);
-    return await startAttached(g, id, { stdout: o.stdout, stderr: o.stderr });
+    id = (await createContainerFromSpec(g, spec)).id;
+    const code = await startAttached(g, id, { stdout: o.stdout, stderr: o.stderr });
+    id = undefined; // removed by --rm
+    return code;
   } catch (e) {
     if (e instanceof SkiffError) throw e;
     throw new SkiffError("runtime", (e as Error).message);
   } finally {
+    if (id !== undefined) {
+      const { removeContainers } = await import("../engine/containers.ts");
+      await removeContainers(g, [id], { force: true }).catch(() => {});
+    }
     removeIfEmpty(o.rootfs, created);
   }
 }

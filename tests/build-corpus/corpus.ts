@@ -15,8 +15,8 @@
  * record.ts.
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { basename, join } from "node:path";
 
 export const corpusDir = import.meta.dir;
 export const BUSYBOX = "localhost:5000/busybox:latest";
@@ -35,6 +35,8 @@ export interface CaseSpec {
   readonly apt?: boolean;
   /** Why the expectation does not come from podman (a feature podman 4.3.1 lacks). */
   readonly podmanLacks?: string;
+  /** Config fields where podman 4.3.1 departs from Docker's documented behaviour: Docker's values, and `why`. */
+  readonly override?: { readonly why: string; readonly config: Record<string, unknown> };
 }
 
 export interface Entry {
@@ -180,9 +182,22 @@ export async function imageListing(cli: Cli, image: string): Promise<Entry[]> {
   }
 }
 
+const META = new Set(["expected.json", "case.json", "Containerfile.equivalent"]);
+
+/**
+ * A copy of the case folder without the corpus's own files (expected.json,
+ * case.json, Containerfile.equivalent), so `COPY .` sees only the context.
+ * The caller removes it.
+ */
+export function stageContext(c: CaseInfo, tmp: string): string {
+  const dir = mkdtempSync(join(tmp, `ctx-${c.name}-`));
+  cpSync(c.dir, dir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !META.has(basename(src)) || src === c.dir });
+  return dir;
+}
+
 /** The build flags of a case (without -t, -f and the context). */
-export function buildArgs(c: CaseInfo, baseUrl?: string): string[] {
-  const args = (c.spec.args ?? []).map((a) => a.replaceAll("{ctx}", c.dir));
+export function buildArgs(c: CaseInfo, baseUrl?: string, ctxDir = c.dir): string[] {
+  const args = (c.spec.args ?? []).map((a) => a.replaceAll("{ctx}", ctxDir));
   if (baseUrl) args.push("--build-arg", `BASE_URL=${baseUrl}`);
   return args;
 }

@@ -9,9 +9,9 @@
  * their Containerfile.equivalent (the same result written without the missing
  * feature, per Docker's documented behaviour); their history is not kept.
  */
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { BUSYBOX, DEBIAN, buildArgs, imageListing, listCases, observe, serveFiles, type Cli, type Entry } from "./corpus.ts";
+import { BUSYBOX, DEBIAN, buildArgs, imageListing, listCases, observe, serveFiles, stageContext, type Cli, type Entry } from "./corpus.ts";
 
 const tmp = process.env.RECORD_TMP ?? "/tmp/skiff-corpus-podman";
 mkdirSync(tmp, { recursive: true });
@@ -30,7 +30,7 @@ const podman: Cli = async (args, opts = {}) => {
 };
 
 async function configBlob(image: string): Promise<Record<string, any>> {
-  const p = Bun.spawn(["skopeo", "inspect", "--config", `containers-storage:[overlay@${root}+${runroot}]${image}`], { env, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(["skopeo", "inspect", "--raw", "--config", `containers-storage:[overlay@${root}+${runroot}]${image}`], { env, stdout: "pipe", stderr: "pipe" });
   const out = await new Response(p.stdout).text();
   if ((await p.exited) !== 0) throw new Error(`skopeo inspect ${image}: ${await new Response(p.stderr).text()}`);
   return JSON.parse(out);
@@ -49,10 +49,11 @@ async function record(name: string): Promise<void> {
   const c = cases.find((x) => x.name === name)!;
   if (c.spec.needs) await record(c.spec.needs);
   const server = c.spec.serve ? serveFiles(c.spec.serve) : undefined;
+  const ctx = stageContext(c, tmp);
   try {
     const file = c.spec.podmanLacks ? "Containerfile.equivalent" : c.file;
     const net = c.spec.apt ? ["--network", "host"] : [];
-    const b = await podman(["build", "-q", "-t", c.tag, ...net, ...buildArgs(c, server?.url), "-f", join(c.dir, file), c.dir]);
+    const b = await podman(["build", "-q", "-t", c.tag, ...net, ...buildArgs(c, server?.url, ctx), "-f", join(c.dir, file), ctx]);
     if (b.code !== 0) throw new Error(`podman build ${c.name}: ${b.stderr}`);
     const facts = await observe(podman, c.tag, await configBlob(c.tag), c.base ? bases.get(c.base)! : []);
     const out = c.spec.podmanLacks
@@ -62,6 +63,7 @@ async function record(name: string): Promise<void> {
     console.log(`${c.name}: recorded (${facts.changed.length} changed, ${facts.removed.length} removed)`);
   } finally {
     server?.stop();
+    rmSync(ctx, { recursive: true, force: true });
   }
   done.add(name);
 }
