@@ -2,9 +2,9 @@
  * The netavark driver: `netavark --config <dir> --rootless=false setup|teardown
  * <netns>` with the network options JSON on stdin (netavark 1.4: `networks`
  * and `network_info` are maps by network name), the status block read back
- * from stdout. netavark calls are serialised with a flock on
- * `<config>/netavark.lock`, as Podman does, because two set-ups racing to
- * create one bridge or one firewall chain fail. aardvark-dns (started by
+ * from stdout. netavark calls are serialised with a flock (netavarkLockPath),
+ * as Podman does, because two set-ups racing to create one bridge or one
+ * firewall chain fail. aardvark-dns (started by
  * netavark for DNS-enabled networks) keeps its files in `<config>/aardvark-dns`,
  * under skiff's runroot, never Podman's.
  */
@@ -49,6 +49,19 @@ function netavarkMessage(stderr: string): string {
 }
 
 /**
+ * The lock serialising netavark runs. As root it is host-wide, not per
+ * store: netavark's firewall chains (NETAVARK_*) and bridges are global, so
+ * two stores' set-ups and teardowns racing each other fail ("chain already
+ * exists", a rule deleted under the other's feet). Rootless runs have their
+ * own namespace and keep the lock in their config folder.
+ */
+function netavarkLockPath(configDir: string): string {
+  if (process.getuid?.() !== 0) return join(configDir, "netavark.lock");
+  mkdirSync("/run/lock", { recursive: true, mode: 0o1777 });
+  return "/run/lock/skiff-netavark.lock";
+}
+
+/**
  * Runs one netavark command under the netavark lock.
  * @returns stdout
  * @throws SkiffError runtime `netavark: <message>`
@@ -56,7 +69,7 @@ function netavarkMessage(stderr: string): string {
 async function netavark(configDir: string, args: readonly string[], options: NetavarkOptions): Promise<string> {
   mkdirSync(configDir, { recursive: true, mode: 0o755 });
   const host = await import("../lib/host.ts");
-  const lockFd = openSync(join(configDir, "netavark.lock"), "a", 0o600);
+  const lockFd = openSync(netavarkLockPath(configDir), "a", 0o600);
   try {
     await host.flock(lockFd, host.LOCK_EX);
     const p = Bun.spawn([binary("netavark"), "--config", configDir, "--rootless=false", "--aardvark-binary", binary("aardvark-dns"), ...args], {
