@@ -559,8 +559,8 @@ async function prepareRun(ctx: Ctx, st: StageState, instr: RunInstruction, raw: 
   const { argv, file } = await runArgv(ctx, instr, shell);
   const args = argsInEffect(st);
   const argWords = Object.entries(args).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`);
-  const cmdText = raw.command.form === "exec" ? JSON.stringify(raw.command.args) : raw.command.command;
-  const createdBy = `${argWords.length ? `|${argWords.length} ${argWords.join(" ")} ` : ""}${shell.join(" ")} ${cmdText}`;
+  // Buildah records "/bin/sh -c" and the instruction's text after RUN (flags included), whatever SHELL says.
+  const createdBy = `${argWords.length ? `|${argWords.length} ${argWords.join(" ")} ` : ""}/bin/sh -c ${raw.original.replace(/^\s*RUN\s+/i, "")}`;
   // Secret contents are not part of the key (as Docker); bind sources from the context are.
   let digest: string | undefined;
   const binds = instr.mounts.filter((m) => m.type === "bind" && m.from === undefined);
@@ -738,7 +738,7 @@ async function prepareCopy(ctx: Ctx, st: StageState, instr: CopyInstruction | Ad
   }
   if (items.length > 1) kind = "multi";
   const digest = h.digest("hex");
-  const createdBy = `/bin/sh -c #(nop) ${instr.kind} ${kind}:${digest} in ${dest} `;
+  const createdBy = `/bin/sh -c #(nop) ${instr.kind} ${kind}:${digest} in ${instr.dest} `;
   const chmod = instr.chmod !== undefined ? parseInt(instr.chmod, 8) : undefined;
   if (chmod !== undefined && (Number.isNaN(chmod) || chmod > 0o7777)) throw new SkiffError("invalid-argument", `invalid --chmod "${instr.chmod}"`);
   const work = async (root: string) => {

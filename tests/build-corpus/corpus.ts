@@ -35,8 +35,6 @@ export interface CaseSpec {
   readonly apt?: boolean;
   /** Why the expectation does not come from podman (a feature podman 4.3.1 lacks). */
   readonly podmanLacks?: string;
-  /** Config fields where podman 4.3.1 departs from Docker's documented behaviour: Docker's values, and `why`. */
-  readonly override?: { readonly why: string; readonly config: Record<string, unknown> };
 }
 
 export interface Entry {

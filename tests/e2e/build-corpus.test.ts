@@ -79,9 +79,11 @@ async function build(name: string): Promise<string> {
   if (c.spec.needs && !built.has(c.spec.needs)) await build(c.spec.needs);
   const server = c.spec.serve ? serveFiles(c.spec.serve) : undefined;
   const ctx = stageContext(c, store.root);
+  // Only the apt builds need a network (the default bridge, NAT to the mirror); the others run faster without.
+  const net = c.spec.apt ? [] : ["--network", "none"];
   try {
     const iid = join(store.root, `iid-${c.name}`);
-    const r = await cli(["build", "-q", "--iidfile", iid, "-t", c.tag, ...buildArgs(c, server?.url, ctx), "-f", join(c.dir, c.file), ctx]);
+    const r = await cli(["build", "-q", "--iidfile", iid, "-t", c.tag, ...net, ...buildArgs(c, server?.url, ctx), "-f", join(c.dir, c.file), ctx]);
     if (r.code !== 0) throw new Error(`build ${c.name}: exit ${r.code}: ${r.stderr}`);
     built.add(name);
     return readFileSync(iid, "utf8").replace(/^sha256:/, "");
@@ -94,14 +96,15 @@ async function build(name: string): Promise<string> {
 describe("build corpus matches podman", () => {
   for (const c of cases) {
     test(c.name, async () => {
-      const recorded = JSON.parse(readFileSync(join(c.dir, "expected.json"), "utf8")) as CaseFacts;
-      // Where podman 4.3.1 departs from Docker's documented behaviour, case.json says what Docker gives, and why.
-      const expected = c.spec.override ? { ...recorded, config: { ...recorded.config, ...c.spec.override.config } } : recorded;
+      const expected = JSON.parse(readFileSync(join(c.dir, "expected.json"), "utf8")) as CaseFacts;
       const id = await build(c.name);
       const blob = JSON.parse(readFileSync(join(store.root, "blobs", "sha256", id), "utf8"));
       const base = c.base ? bases.get(c.base)! : [];
       const got = await observe(cli, c.tag, blob, base);
-      const targets = [...readFileSync(join(c.dir, c.file), "utf8").matchAll(/--mount=\S*?(?:target|dst|destination)=([^,\s]+)/g)].map((m) => m[1]!);
+      const targets = [...readFileSync(join(c.dir, c.file), "utf8").matchAll(/--mount=(\S+)/g)].map((m) => {
+        const kv = Object.fromEntries(m[1]!.split(",").map((f) => f.split("=", 2) as [string, string]));
+        return kv.target ?? kv.dst ?? kv.destination ?? (kv.type === "secret" ? `/run/secrets/${kv.id}` : "");
+      });
       const want = normalize(expected, base, targets);
       const have = normalize(got, base, targets);
       expect(have.config).toEqual(want.config);
