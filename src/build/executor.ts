@@ -110,6 +110,13 @@ interface Ctx {
   readonly mounts: Map<string, string>;
 }
 
+/** A RUN step exited non-zero: `build` exits with the same status, as Podman does. */
+export class RunFailedError extends SkiffError {
+  constructor(message: string, readonly exitCode: number) {
+    super("runtime", message);
+  }
+}
+
 const DEFAULT_SHELL = ["/bin/sh", "-c"];
 const SCRATCH_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const PROXY_ARGS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
@@ -604,7 +611,7 @@ async function prepareRun(ctx: Ctx, st: StageState, instr: RunInstruction, raw: 
         capAdd: ctx.spec.capAdd, ulimits: ctx.spec.ulimits,
         stdout: ctx.io.stdout, stderr: ctx.io.stderr,
       });
-      if (code !== 0) throw new SkiffError("runtime", `building at STEP "${raw.original}": while running runtime: exit status ${code}`);
+      if (code !== 0) throw new RunFailedError(`building at STEP "${raw.original}": while running runtime: exit status ${code}`, code);
     } finally {
       for (const d of tmp) rmSync(d, { recursive: true, force: true });
     }

@@ -94,7 +94,7 @@ const cmd: Command = {
     const { parseUlimitArg } = await import("../run-flags.ts");
     const { normalizeCapability } = await import("../../spec/capabilities.ts");
     const sde = process.env.SOURCE_DATE_EPOCH;
-    const enc = new TextEncoder();
+    const { RunFailedError } = await import("../../build/executor.ts");
     const report = await buildImage(global, {
       ...(args[0] !== undefined ? { context: args[0] } : {}),
       files: flags.strs("file"),
@@ -122,8 +122,15 @@ const cmd: Command = {
       warn: (s) => err(`WARN[0000] ${s}\n`),
       stdout: (b) => { if (!quiet) out(new TextDecoder().decode(b)); },
       stderr: (b) => { if (!quiet) process.stderr.write(b); },
+    }).catch((e: unknown) => {
+      // A failed RUN ends the build with that RUN's exit status (Podman's behaviour), not 125.
+      if (e instanceof RunFailedError) return e;
+      throw e;
     });
-    void enc;
+    if (report instanceof RunFailedError) {
+      err(`Error: ${report.message}\n`);
+      return report.exitCode;
+    }
     if (!quiet) for (const n of report.names) out(`Successfully tagged ${n}\n`);
     out(`${report.id}\n`);
     const iid = flags.str("iidfile");
