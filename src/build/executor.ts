@@ -261,6 +261,8 @@ interface StageState {
   args: Map<string, string | undefined>;
   /** Layers of the stage's base: what --squash keeps. */
   readonly baseLayers: number;
+  /** A CMD instruction ran in this stage (ENTRYPOINT then keeps it). */
+  cmdSet: boolean;
 }
 
 function envOf(cfg: Record<string, any>): Map<string, string> {
@@ -279,7 +281,7 @@ async function buildStage(ctx: Ctx, stage: Stage, prefix: string, isFinal: boole
   const instrs = [...triggers, ...stage.instructions];
   const total = instrs.length + 1;
   ctx.io.line(`${prefix}STEP 1/${total}: ${stage.from.original}\n`);
-  const st: StageState = { image: base, env: envOf(base.config), args: new Map(), baseLayers: base.layers.length };
+  const st: StageState = { image: base, env: envOf(base.config), args: new Map(), baseLayers: base.layers.length, cmdSet: false };
   if (instrs.length === 0) return base;
   for (const [i, instr] of instrs.entries()) {
     const last = i === instrs.length - 1;
@@ -337,9 +339,6 @@ async function step(ctx: Ctx, st: StageState, raw: Instruction, info: StepInfo):
   let createdBy = `/bin/sh -c #(nop) ${raw.original}`;
   let layerWork: ((root: string) => Promise<void>) | undefined;
   let contentDigest: string | undefined;
-  const dropForOci = (what: string) => {
-    if (ctx.spec.format === "oci") ctx.io.warn(`${what} is not supported for OCI image format and ${what === "SHELL" ? "[" + (instr as any).shell?.join(" ") + "]" : ""} will be ignored. Must use \`docker\` format`);
-  };
   switch (instr.kind) {
     case "ARG":
       for (const d of instr.args) {
@@ -378,18 +377,17 @@ async function step(ctx: Ctx, st: StageState, raw: Instruction, info: StepInfo):
       break;
     case "ENTRYPOINT":
       cfg.Entrypoint = instr.command.form === "exec" ? [...instr.command.args] : [...(cfg.Shell ?? DEFAULT_SHELL), instr.command.command];
-      // Docker: setting ENTRYPOINT resets a CMD inherited from the base image or set before.
-      delete cfg.Cmd;
+      // Docker: ENTRYPOINT resets a CMD inherited from the base; a CMD set in this stage stays.
+      if (!st.cmdSet) delete cfg.Cmd;
       break;
     case "CMD":
+      st.cmdSet = true;
       cfg.Cmd = instr.command.form === "exec" ? [...instr.command.args] : [...(cfg.Shell ?? DEFAULT_SHELL), instr.command.command];
       break;
     case "SHELL":
-      dropForOci("SHELL");
       cfg.Shell = [...instr.shell];
       break;
     case "HEALTHCHECK": {
-      dropForOci("HEALTHCHECK");
       const hc: Record<string, unknown> = { Test: [...instr.test] };
       if (instr.interval) hc.Interval = instr.interval;
       if (instr.timeout) hc.Timeout = instr.timeout;
@@ -400,7 +398,6 @@ async function step(ctx: Ctx, st: StageState, raw: Instruction, info: StepInfo):
       break;
     }
     case "ONBUILD":
-      dropForOci("ONBUILD");
       cfg.OnBuild = [...(cfg.OnBuild ?? []), instr.trigger];
       break;
     case "RUN": {
@@ -456,18 +453,15 @@ async function step(ctx: Ctx, st: StageState, raw: Instruction, info: StepInfo):
   const history = [...((st.image.config.history ?? []) as object[]), {
     created, created_by: createdBy, ...(st.image.id ? { comment: `FROM ${st.image.id.slice(0, 12)}` } : {}), ...(layerWork ? {} : { empty_layer: true }),
   }];
-  const ocify = (c: Record<string, any>) => {
-    if (ctx.spec.format !== "oci") return c;
-    const { Healthcheck: _h, OnBuild: _o, Shell: _s, ...rest } = c;
-    return rest;
-  };
   let newConfig: Record<string, unknown> = {
     created,
     ...(author ? { author } : {}),
     architecture: st.image.config.architecture ?? hostArch(),
     os: st.image.config.os ?? "linux",
     ...(st.image.config.variant ? { variant: st.image.config.variant } : {}),
-    config: ocify(tidyConfig(cfg)),
+    // Shell, Healthcheck and OnBuild are kept in the OCI format too (Podman 4.3 drops them with a
+    // warning; Docker's documented behaviour is the reference, and OCI readers ignore extra fields).
+    config: tidyConfig(cfg),
     rootfs: { type: "layers", diff_ids: [] },
     history,
   };
