@@ -160,9 +160,10 @@ export async function executeBuild(g: GlobalOptions, spec: BuildSpec, io: BuildI
   try {
     let final: ImageState | undefined;
     const order = [...needed].sort((a, b) => a - b);
-    for (const [n, idx] of order.entries()) {
+    for (const idx of order) {
       const stage = cf.stages[idx]!;
-      const prefix = order.length > 1 ? `[${n + 1}/${order.length}] ` : "";
+      // Podman numbers a stage by its place in the file, skipped stages counted.
+      const prefix = cf.stages.length > 1 ? `[${idx + 1}/${cf.stages.length}] ` : "";
       final = await buildStage(ctx, stage, prefix, idx === target.index);
       ctx.results.set(idx, final);
     }
@@ -794,13 +795,14 @@ async function squashLayers(ctx: Ctx, layers: readonly ImageLayer[], keep: numbe
   const kept = layers.slice(0, keep);
   const top = layers.slice(keep);
   if (top.length <= 1) return [...layers];
-  const [{ unpackTar }, { blobStream }, { commitLayerFromDir }] = await Promise.all([
-    import("../storage/unpack.ts"), import("../storage/blobs.ts"), import("../image/writer.ts"),
+  const [{ commitLayerFromDir }, { layerDiffDir }, { mergeLayerDir }] = await Promise.all([
+    import("../image/writer.ts"), import("../storage/layout.ts"), import("./squash.ts"),
   ]);
   const dir = mkdtempSync(join(ctx.store.root, "tmp-build-"));
   try {
-    // Applied in order into one folder, whiteouts and opaque folders kept in overlay form: the diff of all of them.
-    for (const l of top) await unpackTar(blobStream(ctx.store, l.blobDigest), dir);
+    // The stored diff folders are in overlay form: applied bottom to top into one folder, whiteouts and
+    // opaque folders included, they are the diff of all of them together.
+    for (const l of top) await mergeLayerDir(layerDiffDir(ctx.store, l.chainId), dir);
     const ts = ctx.spec.timestamp ?? ctx.spec.sourceDateEpoch;
     const layer = await commitLayerFromDir(ctx.store, ctx.db, {
       dir, parent: kept.length ? kept[kept.length - 1]!.chainId : null,

@@ -118,3 +118,24 @@ test("a Containerfile on stdin, an unknown --target and a foreign --platform", a
   expect(p.code).toBe(125);
   expect(p.stderr).toContain("linux/s390x");
 }, 60_000);
+
+test("--squash keeps the base and folds the new layers into one (deletions kept); --squash-all leaves one layer; a tar context", async () => {
+  const dir = mkdtempSync(join(store.root, "..", "sq-"));
+  writeFileSync(join(dir, "Containerfile"), `FROM ${fx.images.busybox}\nRUN echo a > /a && echo x > /x\nRUN rm /x && echo b > /b\nRUN rm -rf /home\n`);
+  const layersOf = async (img: string) => Number((await run(["image", "inspect", "--format", "{{len .RootFS.Layers}}", img])).stdout.trim());
+  const base = await layersOf(fx.images.busybox);
+  expect((await run(["build", "-q", "--network", "none", "--squash", "-t", "sq", dir])).code).toBe(0);
+  expect(await layersOf("sq")).toBe(base + 1);
+  const look = "cat /a /b; test -e /x || echo no-x; test -e /home || echo no-home";
+  expect((await run(["run", "--rm", "--network", "none", "sq", "sh", "-c", look])).stdout).toBe("a\nb\nno-x\nno-home\n");
+  expect((await run(["build", "-q", "--network", "none", "--squash-all", "-t", "sqa", dir])).code).toBe(0);
+  expect(await layersOf("sqa")).toBe(1);
+  expect((await run(["run", "--rm", "--network", "none", "sqa", "sh", "-c", look])).stdout).toBe("a\nb\nno-x\nno-home\n");
+  const tar = join(dir, "..", "sq-context.tar");
+  Bun.spawnSync(["tar", "-cf", tar, "-C", dir, "Containerfile"]);
+  const fromTar = await run(["build", "-q", "--network", "none", tar]);
+  expect(fromTar.code).toBe(0);
+  expect(await settledLeftovers(store)).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(tar, { force: true });
+}, 120_000);
