@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repo } from "./lib.ts";
 
-const benches = ["images.ts", "pull.ts", "run.ts", "run-network.ts", "ps.ts"];
+const benches = ["images.ts", "pull.ts", "run.ts", "run-network.ts", "ps.ts", "build.ts"];
 for (const b of benches) {
   const path = join(repo, "bench", b);
   if (!existsSync(path)) continue;

@@ -505,8 +505,9 @@ async function withWorkingRootfs(ctx: Ctx, layers: readonly ImageLayer[], work: 
       await unmountRootfs(ctx.store, wid);
     }
     const ts = ctx.spec.timestamp ?? ctx.spec.sourceDateEpoch;
+    // Stored uncompressed, as containers-storage keeps a build's layers: compressing is push's work.
     return await commitLayerFromDir(ctx.store, ctx.db, {
-      dir: containerUpperDir(ctx.store, wid), parent: top,
+      dir: containerUpperDir(ctx.store, wid), parent: top, compression: "none",
       ...(ts !== undefined ? { timestamp: ts, clampTimestamp: ctx.spec.timestamp === undefined } : {}),
     });
   } finally {
@@ -805,7 +806,7 @@ async function squashLayers(ctx: Ctx, layers: readonly ImageLayer[], keep: numbe
     for (const l of top) await mergeLayerDir(layerDiffDir(ctx.store, l.chainId), dir);
     const ts = ctx.spec.timestamp ?? ctx.spec.sourceDateEpoch;
     const layer = await commitLayerFromDir(ctx.store, ctx.db, {
-      dir, parent: kept.length ? kept[kept.length - 1]!.chainId : null,
+      dir, parent: kept.length ? kept[kept.length - 1]!.chainId : null, compression: "none",
       ...(ts !== undefined ? { timestamp: ts, clampTimestamp: ctx.spec.timestamp === undefined } : {}),
     });
     return [...kept, layer];
