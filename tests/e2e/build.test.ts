@@ -139,3 +139,35 @@ test("--squash keeps the base and folds the new layers into one (deletions kept)
   rmSync(dir, { recursive: true, force: true });
   rmSync(tar, { force: true });
 }, 120_000);
+
+test("ADD --checksum, --label, --build-arg-file, --iidfile and SOURCE_DATE_EPOCH", async () => {
+  const body = "payload\n";
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
+  const dir = mkdtempSync(join(store.root, "..", "add-"));
+  try {
+    const sum = new Bun.CryptoHasher("sha256").update(body).digest("hex");
+    const url = `http://127.0.0.1:${server.port}/p.txt`;
+    writeFileSync(join(dir, "args"), "WHO=file\n# a comment\n");
+    writeFileSync(join(dir, "Containerfile"), `FROM ${fx.images.busybox}\nARG WHO\nADD --checksum=sha256:${sum} ${url} /p.txt\nRUN echo $WHO > /who\n`);
+    const iid = join(dir, "iid");
+    const ok = await run(["build", "-q", "--network", "none", "--label", "team=x", "--build-arg-file", join(dir, "args"), "--iidfile", iid, dir]);
+    expect(ok.code).toBe(0);
+    const id = ok.stdout.trim();
+    expect(await Bun.file(iid).text()).toBe(`sha256:${id}`);
+    expect((await run(["image", "inspect", "--format", "{{.Labels.team}}", id])).stdout.trim()).toBe("x");
+    expect((await run(["run", "--rm", "--network", "none", id, "cat", "/p.txt", "/who"])).stdout).toBe("payload\nfile\n");
+    writeFileSync(join(dir, "Containerfile"), `FROM ${fx.images.busybox}\nADD --checksum=sha256:${"0".repeat(64)} ${url} /p.txt\n`);
+    const bad = await run(["build", "-q", "--network", "none", dir]);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain("checksum mismatch");
+    writeFileSync(join(dir, "Containerfile"), `FROM ${fx.images.busybox}\nRUN echo same > /same\n`);
+    const sde = { SOURCE_DATE_EPOCH: "1700000000" };
+    const a = await store.run(["build", "-q", "--no-cache", "--network", "none", dir], { env: { ...fx.env, ...sde } });
+    const b = await store.run(["build", "-q", "--no-cache", "--network", "none", dir], { env: { ...fx.env, ...sde } });
+    expect(a.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  } finally {
+    server.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
