@@ -32,6 +32,15 @@ function parseSecret(v: string): [string, string] {
   return [id, src];
 }
 
+/** Podman build flags parsed but refused (docs/compatibility.md, "build"). */
+const UNSUPPORTED = [
+  "add-host", "all-platforms", "arch", "authfile", "cache-from", "cache-to", "cache-ttl", "cert-dir", "cgroup-parent", "cgroupns",
+  "cpu-period", "cpu-quota", "cpu-shares", "cpuset-cpus", "cpuset-mems", "creds", "decryption-key", "device", "disable-compression",
+  "dns", "dns-option", "dns-search", "env", "from", "http-proxy", "identity-label", "ignorefile", "ipc", "isolation", "jobs", "logfile",
+  "manifest", "memory", "memory-swap", "no-hosts", "omit-history", "os", "output", "pid", "runtime", "security-opt", "shm-size",
+  "sign-by", "skip-unused-stages", "ssh", "userns", "uts", "variant", "volume",
+] as const;
+
 const cmd: Command = {
   usage: "build [options] [CONTEXT]",
   summary: "Build an image using instructions from Containerfiles",
@@ -65,8 +74,10 @@ const cmd: Command = {
     { name: "timestamp", type: "int", help: "Set created timestamp to the specified epoch seconds to allow for deterministic builds, defaults to current time" },
     { name: "tls-verify", type: "bool", default: true, help: "Require HTTPS and verify certificates when accessing the registry" },
     { name: "ulimit", type: "strings", help: "Ulimit options" },
+    ...UNSUPPORTED.map((name) => ({ name, type: "strings" as const, hidden: true })),
   ],
   async run({ global, flags, args, out, err }) {
+    for (const f of UNSUPPORTED) if (flags.changed(f)) throw new SkiffError("invalid-argument", `--${f} is not supported yet`);
     const { buildImage, writeIidFile } = await import("../../engine/build.ts");
     const { readFileSync } = await import("node:fs");
     const quiet = flags.bool("quiet");
