@@ -10,7 +10,7 @@
  * while waiting for a killed container's exit file (bounded by a timeout).
  */
 import type { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, messageOf } from "../lib/errors.ts";
 import { trace } from "../lib/trace.ts";
@@ -289,6 +289,8 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
       await unmountContainerVolumes(ctx.store, ctx.db, rec.config);
     } catch (e) { errors.push(messageOf(e)); }
   }
+  // conmon (run in the bundle) leaves "oom" there when the OOM killer hit the container.
+  const oomKilled = exitCode !== undefined && existsSync(join(containerBundleDir(ctx.store, id), "oom"));
   rmSync(containerBundleDir(ctx.store, id), { recursive: true, force: true });
   try { unlinkSync(join(socketDir(ctx.store), id)); } catch {}
   await netDown;
@@ -302,7 +304,7 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
     pid: undefined as never,
     pidStartTime: undefined as never,
     conmonPid: undefined as never,
-    ...(exitCode !== undefined ? { exitCode, finishedAt: rec.state.finishedAt && rec.state.status === "exited" ? rec.state.finishedAt : Date.now() } : {}),
+    ...(exitCode !== undefined ? { exitCode, oomKilled, finishedAt: rec.state.finishedAt && rec.state.status === "exited" ? rec.state.finishedAt : Date.now() } : {}),
   });
   // A container being removed has its row deleted next: no write for a state nobody reads.
   if (!removing) saveState(ctx.db, id, next);

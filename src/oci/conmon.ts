@@ -103,6 +103,9 @@ export async function spawnConmon(opts: ConmonOptions): Promise<ConmonReport> {
     // them until the container exits (Podman hands it the published ports the same way).
     stdio: [...(opts.logDriver === "passthrough" ? ["inherit", "inherit", "inherit"] as const : ["ignore", "ignore", "ignore"] as const), "pipe", "pipe", ...(opts.extraFds ?? [])],
     env,
+    // conmon writes files into its working folder (an "oom" marker when the kernel's OOM killer hit
+    // the container): the bundle, as Podman runs it, never the caller's folder.
+    cwd: opts.bundle,
     detached: true, // own session: a Ctrl-C at the terminal must not reach the monitor
   });
   const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };

@@ -7,7 +7,8 @@
  * --ulimit, --shm-size, --oom-score-adj.
  */
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runFlagsSuite } from "../support/run-flags.ts";
 
 const t = runFlagsSuite("resources");
@@ -28,10 +29,19 @@ test("--memory and --memory-reservation show in the memory cgroup", async () => 
   await t.clean();
 }, 30_000);
 
-test("--memory kills a process that goes over the limit", async () => {
-  const r = await t.run(["run", "--rm", "--memory", "16m", "--memory-swap", "16m", "localhost:5000/busybox:latest", "sh", "-c", "head -c 64m /dev/zero | tail > /dev/null"]);
+test("--memory kills a process that goes over the limit; inspect reports OOMKilled", async () => {
+  const r = await t.run(["run", "--name", "oomer", "--memory", "16m", "--memory-swap", "16m", "localhost:5000/busybox:latest", "sh", "-c", "head -c 64m /dev/zero | tail > /dev/null"]);
   // tail is OOM-killed (SIGKILL): the shell returns 137.
   expect(r.code).toBe(137);
+  const st = await t.run(["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "oomer"]);
+  expect(st.stdout).toBe("true 137\n");
+  // conmon's "oom" marker is written in the bundle, never in the caller's folder.
+  expect(existsSync(join(process.cwd(), "oom"))).toBe(false);
+  expect((await t.run(["rm", "oomer"])).code).toBe(0);
+  const ok = await t.run(["run", "--name", "fine", "--memory", "16m", "localhost:5000/busybox:latest", "true"]);
+  expect(ok.code).toBe(0);
+  expect((await t.run(["inspect", "--format", "{{.State.OOMKilled}}", "fine"])).stdout).toBe("false\n");
+  expect((await t.run(["rm", "fine"])).code).toBe(0);
   await t.clean();
 }, 30_000);
 
