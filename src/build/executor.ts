@@ -25,7 +25,7 @@ import { join, posix, resolve as resolvePath } from "node:path";
 import { SkiffError, wrap } from "../lib/errors.ts";
 import type { GlobalOptions } from "../engine/options.ts";
 import type { StoreLayout } from "../storage/layout.ts";
-import type { ImageLayer, ImageFormat } from "../image/writer.ts";
+import type { ImageLayer, ImageFormat } from "../storage/image-writer.ts";
 import type { Digest } from "../storage/layers.ts";
 import type { Containerfile, FromInstruction, Instruction, Stage, RunInstruction, CopyInstruction, AddInstruction } from "./parse/types.ts";
 import type { MountSpec, UlimitSpec } from "../spec/container-spec.ts";
@@ -219,7 +219,7 @@ function neededStages(ctx: Ctx, target: Stage): Set<number> {
 
 async function loadImage(ctx: Ctx, ref: string): Promise<ImageState> {
   const [{ findLocalImage }, { readBlob }, { layersOfImage }] = await Promise.all([
-    import("../storage/image-lookup.ts"), import("../storage/blobs.ts"), import("../image/writer.ts"),
+    import("../storage/image-lookup.ts"), import("../storage/blobs.ts"), import("../storage/image-writer.ts"),
   ]);
   let img = ctx.spec.pull === "always" || ctx.spec.pull === "newer" ? undefined : findLocalImage(ctx.db, ref, ["localhost"]);
   if (!img) {
@@ -470,7 +470,7 @@ async function step(ctx: Ctx, st: StageState, raw: Instruction, info: StepInfo):
     layers = await squashLayers(ctx, layers, ctx.spec.squashAll ? 0 : st.baseLayers);
     newConfig = { ...newConfig, history: [{ created, created_by: createdBy }] };
   }
-  const { writeImage } = await import("../image/writer.ts");
+  const { writeImage } = await import("../storage/image-writer.ts");
   if (info.names.length) ctx.io.line(`${info.prefix}COMMIT ${ctx.spec.commitName ?? ""}\n`);
   const written = await writeImage(ctx.store, ctx.db, {
     config: newConfig, layers, format: ctx.spec.format, names: [...info.names],
@@ -493,7 +493,7 @@ async function readConfig(ctx: Ctx, id: string): Promise<Uint8Array> {
  */
 async function withWorkingRootfs(ctx: Ctx, layers: readonly ImageLayer[], work: (root: string) => Promise<void>): Promise<ImageLayer> {
   const [{ mountRootfs, unmountRootfs }, { containerDir, containerMergedDir, containerUpperDir }, { layerChain }, { commitLayerFromDir }] = await Promise.all([
-    import("../storage/overlay.ts"), import("../storage/layout.ts"), import("../storage/layers.ts"), import("../image/writer.ts"),
+    import("../storage/overlay.ts"), import("../storage/layout.ts"), import("../storage/layers.ts"), import("../storage/image-writer.ts"),
   ]);
   const wid = randomBytes(32).toString("hex");
   const top = layers.length ? layers[layers.length - 1]!.chainId : null;
@@ -797,7 +797,7 @@ async function squashLayers(ctx: Ctx, layers: readonly ImageLayer[], keep: numbe
   const top = layers.slice(keep);
   if (top.length <= 1) return [...layers];
   const [{ commitLayerFromDir }, { layerDiffDir }, { mergeLayerDir }] = await Promise.all([
-    import("../image/writer.ts"), import("../storage/layout.ts"), import("./squash.ts"),
+    import("../storage/image-writer.ts"), import("../storage/layout.ts"), import("./squash.ts"),
   ]);
   const dir = mkdtempSync(join(ctx.store.root, "tmp-build-"));
   try {

@@ -12,6 +12,9 @@ import type { GlobalOptions } from "./options.ts";
 import type { BuildIO, BuildReport, BuildSpec } from "../build/executor.ts";
 import type { UlimitSpec } from "../spec/container-spec.ts";
 
+/** A RUN step exited non-zero: `build` exits with that status, as Podman does. */
+export { RunFailedError } from "../build/executor.ts";
+
 export interface BuildOptions {
   /** Context as given: folder, tar file, http(s) URL of a tar, or "-" (stdin: a tar, or a Containerfile). @default "." */
   readonly context?: string;

@@ -281,7 +281,7 @@ export async function commitContainer(g: GlobalOptions, ref: string, opts: Commi
       import("../storage/images.ts"),
       import("../storage/blobs.ts"),
       import("../image/manifest.ts"),
-      import("../image/writer.ts"),
+      import("../storage/image-writer.ts"),
       import("../storage/layout.ts"),
       import("../storage/layers.ts"),
     ]);

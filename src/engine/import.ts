@@ -60,7 +60,7 @@ export async function importImage(g: GlobalOptions, opts: ImportOptions): Promis
   const [{ openImageStore, normalizeTagName }, w, { ensureLayer, withLayersLock }, { blobStream }, { applyChanges, goTimestamp }, { hostArch }, { MediaType }] =
     await Promise.all([
       import("./images.ts"),
-      import("../image/writer.ts"),
+      import("../storage/image-writer.ts"),
       import("../storage/layers.ts"),
       import("../storage/blobs.ts"),
       import("./commit.ts"),

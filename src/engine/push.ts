@@ -18,7 +18,7 @@ import { rmSync } from "node:fs";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { Digest } from "../image/reference.ts";
-import type { ImageLayer } from "../image/writer.ts";
+import type { ImageLayer } from "../storage/image-writer.ts";
 import type { StoreLayout } from "../storage/layout.ts";
 
 export interface PushOptions {
@@ -78,7 +78,7 @@ export async function pushImage(g: GlobalOptions, source: string, dest: string |
     import("./images.ts"),
     import("../storage/image-lookup.ts"),
     import("../image/reference.ts"),
-    import("../image/writer.ts"),
+    import("../storage/image-writer.ts"),
     import("../storage/blobs.ts"),
     import("../image/manifest.ts"),
     import("../storage/layers.ts"),
@@ -172,7 +172,7 @@ async function recompress(store: StoreLayout, digest: Digest, to: Compression): 
   const [{ decompress }, { blobStream }, w, { layerMediaType }, zlib, { once }, { openSync, writeSync, closeSync }, { createHash }] = await Promise.all([
     import("../storage/unpack.ts"),
     import("../storage/blobs.ts"),
-    import("../image/writer.ts"),
+    import("../storage/image-writer.ts"),
     import("../storage/layer-diff.ts"),
     import("node:zlib"),
     import("node:events"),

@@ -17,12 +17,12 @@ import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SkiffError } from "../lib/errors.ts";
-import type { Digest } from "./reference.ts";
-import type { StoreLayout } from "../storage/layout.ts";
-import type { LayerRecord } from "../storage/layers.ts";
-import type { ImageRecord } from "../storage/images.ts";
-import type { LayerCompression } from "../storage/layer-diff.ts";
-import { MediaType } from "./manifest.ts";
+import type { Digest } from "../image/reference.ts";
+import type { StoreLayout } from "./layout.ts";
+import type { LayerRecord } from "./layers.ts";
+import type { ImageRecord } from "./images.ts";
+import type { LayerCompression } from "./layer-diff.ts";
+import { MediaType } from "../image/manifest.ts";
 
 let selfStart: string | undefined;
 
@@ -91,9 +91,9 @@ export type CommittedLayer = LayerRecord & ImageLayer;
  */
 export async function commitLayerFromDir(store: StoreLayout, db: Database, opts: CommitLayerOptions): Promise<CommittedLayer> {
   const [{ writeLayerBlob }, { ensureLayer, withLayersLock }, { blobStream, blobSize }] = await Promise.all([
-    import("../storage/layer-diff.ts"),
-    import("../storage/layers.ts"),
-    import("../storage/blobs.ts"),
+    import("./layer-diff.ts"),
+    import("./layers.ts"),
+    import("./blobs.ts"),
   ]);
   return withLayersLock(store, "shared", async () => {
     const tmp = blobTempPath(store);
@@ -138,7 +138,7 @@ export async function commitLayerFromDir(store: StoreLayout, db: Database, opts:
  * @throws SkiffError runtime when manifest and layer chain disagree
  */
 export async function layersOfImage(store: StoreLayout, db: Database, img: ImageRecord): Promise<ImageLayer[]> {
-  const [{ readBlob }, { layerChain }] = await Promise.all([import("../storage/blobs.ts"), import("../storage/layers.ts")]);
+  const [{ readBlob }, { layerChain }] = await Promise.all([import("./blobs.ts"), import("./layers.ts")]);
   const m = JSON.parse(readBlob(store, img.manifestDigest).toString("utf8")) as { layers?: { digest: Digest; size: number; mediaType: string }[] };
   const chain = img.topLayer ? layerChain(db, img.topLayer).reverse() : [];
   const descs = m.layers ?? [];
@@ -235,9 +235,9 @@ export function manifestBytes(
  */
 export async function writeImage(store: StoreLayout, db: Database, opts: WriteImageOptions): Promise<WrittenImage> {
   const [{ putBlobBytes, blobSize }, { getLayer, withLayersLock }, { putImage }] = await Promise.all([
-    import("../storage/blobs.ts"),
-    import("../storage/layers.ts"),
-    import("../storage/images.ts"),
+    import("./blobs.ts"),
+    import("./layers.ts"),
+    import("./images.ts"),
   ]);
   const rootfs = { type: "layers", diff_ids: opts.layers.map((l) => l.diffId) };
   // Spreading keeps an existing key's position, so a caller's key order survives.

@@ -78,7 +78,7 @@ const cmd: Command = {
   ],
   async run({ global, flags, args, out, err }) {
     for (const f of UNSUPPORTED) if (flags.changed(f)) throw new SkiffError("invalid-argument", `--${f} is not supported yet`);
-    const { buildImage, writeIidFile } = await import("../../engine/build.ts");
+    const { buildImage, writeIidFile, RunFailedError } = await import("../../engine/build.ts");
     const { readFileSync } = await import("node:fs");
     const quiet = flags.bool("quiet");
     const format = (flags.str("format") ?? process.env.BUILDAH_FORMAT ?? "oci").toLowerCase();
@@ -105,7 +105,6 @@ const cmd: Command = {
     const { parseUlimitArg } = await import("../run-flags.ts");
     const { normalizeCapability } = await import("../../spec/capabilities.ts");
     const sde = process.env.SOURCE_DATE_EPOCH;
-    const { RunFailedError } = await import("../../build/executor.ts");
     const report = await buildImage(global, {
       ...(args[0] !== undefined ? { context: args[0] } : {}),
       files: flags.strs("file"),
