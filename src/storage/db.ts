@@ -28,14 +28,16 @@ export function openDb(root: string): Database {
   const { Database: Db } = require("bun:sqlite") as typeof import("bun:sqlite");
   const db = new Db(`${root}/skiff.db`, { create: true, strict: true });
   db.exec("PRAGMA busy_timeout = 30000");
-  db.exec("PRAGMA journal_mode = WAL");
+  // Two processes creating a store at once race on the switch to WAL, which
+  // SQLite answers with SQLITE_BUSY without waiting: retry it.
+  retryBusy(() => db.exec("PRAGMA journal_mode = WAL"));
   // NORMAL under WAL: a transaction survives the process being killed at any
   // point (the store stays consistent, as required); only an OS crash or
   // power loss may undo the last commits, never corrupt. FULL would fsync
   // every commit, and `run` makes several.
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
-  migrate(db);
+  retryBusy(() => migrate(db));
   open.set(root, db);
   return db;
 }
@@ -52,7 +54,28 @@ function migrate(db: Database): void {
   }
 }
 
-/** Runs `fn` in a BEGIN IMMEDIATE transaction; rolls back if it throws. */
+/**
+ * Runs `fn` in a BEGIN IMMEDIATE transaction; rolls back if it throws.
+ * `fn` may run again when SQLite refuses the transaction outright
+ * (SQLITE_BUSY without its busy handler, e.g. during WAL recovery by a
+ * process that has just opened the file); it must only touch the database.
+ */
 export function writeTx<T>(db: Database, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  return retryBusy(() => db.transaction(fn).immediate());
+}
+
+/**
+ * Runs `fn`, again after a short sleep while it throws SQLITE_BUSY, for at
+ * most ~2 s: the cases busy_timeout does not cover (see writeTx) are brief.
+ */
+function retryBusy<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? "";
+      if (!code.startsWith("SQLITE_BUSY") || attempt >= 40) throw e;
+      Bun.sleepSync(5 + attempt * 2);
+    }
+  }
 }
