@@ -143,7 +143,7 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
       const { mountRootfs, isMountPoint } = await import("../storage/overlay.ts");
       // A user mount (`skiff mount`) may hold the rootfs already: use it rather than stack a second overlay.
       const held = (before.mountCount ?? 0) > 0 && isMountPoint(containerMergedDir(ctx.store, id));
-      mount = held ? before.mount ?? "overlay" : await mountRootfs(ctx.store, id, config.lowerLinks);
+      mount = held ? before.mount ?? "overlay" : await mountRootfs(ctx.store, id, config.lowerLinks, { volatile: config.autoRemove });
     }
     trace("start: rootfs mounted");
     save(ctx, id, { ...before, mount, error: undefined as never });
@@ -281,6 +281,7 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
       await unmountRootfs(ctx.store, id);
     } catch (e) { errors.push(messageOf(e)); }
   }
+  trace("teardown: unmounted");
   await deleted;
   trace("teardown: runtime delete + unmount");
   if (rec.config.volumeMounts?.length) {

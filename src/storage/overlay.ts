@@ -10,7 +10,7 @@
  * cannot be used (EPERM/EINVAL/ENODEV, e.g. an old kernel in a user
  * namespace, or an upper dir on overlay) fuse-overlayfs is the fallback.
  */
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SkiffError, wrap } from "../lib/errors.ts";
 import {
@@ -28,12 +28,24 @@ export function overlayOptions(s: StoreLayout, id: string, lowerLinks: readonly 
   return `lowerdir=${lower},upperdir=${containerUpperDir(s, id)},workdir=${containerWorkDir(s, id)}`;
 }
 
+/** Mount choices for {@link mountRootfs}. */
+export interface RootfsMountOptions {
+  /**
+   * Overlay's `volatile` option: no syncs of the upper dir, so the unmount
+   * does not wait for the container's writes to reach the disk. For
+   * throw-away rootfs only (Podman mounts `--rm` containers this way), since
+   * their content may not survive a host crash. Dropped where the kernel
+   * refuses it. @default false
+   */
+  readonly volatile?: boolean;
+}
+
 /**
  * Mounts the container's rootfs and returns how. `lowerLinks` is top → base;
  * an image without layers gets an empty lower folder (overlay needs one).
  * @throws SkiffError runtime `mounting overlay rootfs "<merged>": …` when neither kernel overlay nor fuse-overlayfs works, or the options exceed one page
  */
-export async function mountRootfs(s: StoreLayout, id: string, lowerLinks: readonly string[]): Promise<OverlayKind> {
+export async function mountRootfs(s: StoreLayout, id: string, lowerLinks: readonly string[], mo: RootfsMountOptions = {}): Promise<OverlayKind> {
   const merged = containerMergedDir(s, id);
   let links = lowerLinks;
   if (links.length === 0) {
@@ -54,7 +66,17 @@ export async function mountRootfs(s: StoreLayout, id: string, lowerLinks: readon
     throw new SkiffError("runtime", `mounting overlay rootfs "${merged}": mount options are ${opts.length} bytes, over the ${PAGE}-byte limit (${links.length} layers): use a shorter --root`);
   }
   const host = await import("../lib/host.ts");
+  // A volatile mount leaves work/incompat/volatile behind, and the kernel refuses any later mount of
+  // the same work dir while it exists (the upper dir may be inconsistent after a crash): a fresh
+  // mount of this container's rootfs accepts that, as containers/storage does.
+  rmSync(join(containerWorkDir(s, id), "work", "incompat"), { recursive: true, force: true });
   try {
+    if (mo.volatile) {
+      try {
+        host.mount("overlay", merged, "overlay", 0, `${opts},volatile`);
+        return "overlay";
+      } catch {}
+    }
     host.mount("overlay", merged, "overlay", 0, opts);
     return "overlay";
   } catch (kernelErr) {
