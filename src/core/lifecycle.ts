@@ -281,7 +281,6 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
       await unmountRootfs(ctx.store, id);
     } catch (e) { errors.push(messageOf(e)); }
   }
-  trace("teardown: unmounted");
   await deleted;
   trace("teardown: runtime delete + unmount");
   if (rec.config.volumeMounts?.length) {
@@ -294,6 +293,9 @@ async function teardownLocked(ctx: LifecycleContext, rec: ContainerRecord, exitC
   const oomKilled = exitCode !== undefined && existsSync(join(containerBundleDir(ctx.store, id), "oom"));
   rmSync(containerBundleDir(ctx.store, id), { recursive: true, force: true });
   try { unlinkSync(join(socketDir(ctx.store), id)); } catch {}
+  // A container being removed loses its folders now, while netavark (the slow part) still runs;
+  // its row goes only once everything is released (removeLocked), so the name stays taken till then.
+  if (removing && errors.length === 0) rmSync(containerDir(ctx.store, id), { recursive: true, force: true });
   await netDown;
   trace("teardown: network, volumes, bundle");
   if (errors.length) throw new SkiffError("runtime", `cleaning up container ${id}: ${errors.join(": ")}`);
