@@ -20,7 +20,7 @@ import {
 } from "../storage/layout.ts";
 import { deleteContainer, getContainer, insertContainer, removedExitCode, saveState } from "./store.ts";
 import { removeLockFile, withContainerLock } from "./lock.ts";
-import { processAlive, processStartTime } from "./proc.ts";
+import { ownerGuardedCommand, processAlive, processStartTime } from "./proc.ts";
 import { readExitFile, waitExitFile } from "./exit-file.ts";
 import type { ContainerConfig, ContainerRecord, ContainerState, ContainerStatus } from "./types.ts";
 import type { RuntimeRef } from "../oci/runtime.ts";
@@ -176,7 +176,9 @@ async function startLocked(ctx: LifecycleContext, rec: ContainerRecord, hooks: S
       logLevel: ctx.logLevel,
       terminal: config.terminal,
       stdin: config.stdin,
-      exitCommand: [...ctx.skiffArgv, "container", "cleanup", id],
+      exitCommand: hooks.cleanupOwner
+        ? ownerGuardedCommand([...ctx.skiffArgv, "container", "cleanup", id])
+        : [...ctx.skiffArgv, "container", "cleanup", id],
       extraFds: portFds,
     });
     trace("start: conmon reported the pid");
