@@ -14,7 +14,7 @@
  * known names, so nothing is followed outside it) and hand back paths.
  */
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
+import { dirname, isAbsolute, join, normalize } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable, type Writable } from "node:stream";
 import { SkiffError } from "../lib/errors.ts";
@@ -109,15 +109,31 @@ async function layerMediaType(path: string, docker: boolean): Promise<string> {
 /** Docker's media type for an uncompressed layer, used in manifests generated for docker-archive images. */
 export const DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar";
 
+/**
+ * The file `name` (a path from manifest.json) inside the unpacked archive
+ * `dir`: absolute paths and paths climbing out with ".." are refused, as is
+ * a missing file, so a hostile manifest cannot read the host's files.
+ * @throws SkiffError invalid-argument naming the component
+ */
+function componentPath(dir: string, name: unknown, what: string): string {
+  const rel = typeof name === "string" ? normalize(name) : "";
+  if (rel === "" || rel === "." || isAbsolute(rel) || rel === ".." || rel.startsWith("../")) {
+    throw bad(`loading tar component ${what} ${JSON.stringify(name)}: path is outside the archive`);
+  }
+  const path = join(dir, rel);
+  if (!existsSync(path) || !statSync(path).isFile()) throw bad(`loading tar component ${what} ${JSON.stringify(name)}: file not found in the archive`);
+  return path;
+}
+
 async function readDockerArchive(dir: string): Promise<ArchiveImage[]> {
   const entries = readJson<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>(join(dir, "manifest.json"), "loading tar component manifest.json");
   if (!Array.isArray(entries) || entries.length === 0) throw bad("loading tar component manifest.json: no images");
   const out: ArchiveImage[] = [];
   for (const e of entries) {
-    const config = readFileSync(join(dir, normalize(e.Config)));
+    const config = readFileSync(componentPath(dir, e.Config, "config"));
     const layers: ArchiveLayer[] = [];
     for (const l of e.Layers ?? []) {
-      const path = join(dir, normalize(l));
+      const path = componentPath(dir, l, "layer");
       layers.push({ path, digest: await fileDigest(path), size: statSync(path).size, mediaType: await layerMediaType(path, true) });
     }
     out.push({ config, configDigest: digestOfBytes(config), layers, names: e.RepoTags ?? [] });
@@ -131,9 +147,14 @@ function digestOfBytes(b: Uint8Array): Digest {
   return `sha256:${h.digest("hex")}`;
 }
 
-function blobFile(dir: string, digest: string): string {
+/** The hex of a digest taken from an archive's JSON, checked so that it cannot name a path. */
+function digestHex(digest: string): string {
   if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw bad(`invalid digest "${digest}"`);
-  return join(dir, "blobs", "sha256", digest.slice(7));
+  return digest.slice(7);
+}
+
+function blobFile(dir: string, digest: string): string {
+  return join(dir, "blobs", "sha256", digestHex(digest));
 }
 
 interface ManifestDoc {
@@ -183,7 +204,8 @@ function readOciLayout(dir: string): ArchiveImage[] {
 function readDockerDir(dir: string): ArchiveImage[] {
   const bytes = readFileSync(join(dir, "manifest.json"));
   const m = JSON.parse(bytes.toString("utf8")) as ManifestDoc;
-  return [imageFromManifest(bytes, m.mediaType ?? MediaType.dockerManifest, (d) => join(dir, d.replace(/^sha256:/, "")), [])];
+  // Blob file names come from the manifest's digests: checked, so they cannot name a path.
+  return [imageFromManifest(bytes, m.mediaType ?? MediaType.dockerManifest, (d) => join(dir, digestHex(d)), [])];
 }
 
 /** Go's GOARCH name of this host. */

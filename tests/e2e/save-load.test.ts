@@ -4,7 +4,7 @@
  * and Podman loads with the same image ID.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, mkdirSync, copyFileSync } from "node:fs";
+import { mkdtempSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testStore } from "../support/cli.ts";
 
@@ -84,6 +84,35 @@ test("a malformed archive is one error line and leaves no image", async () => {
   expect(r.code).toBe(125);
   expect(r.stderr.trim().split("\n").length).toBe(1);
   expect(r.stderr).toStartWith("Error: payload does not match any of the supported image formats");
+}, 30_000);
+
+test("a docker-archive whose manifest points outside the archive is refused and reads no host file", async () => {
+  // A secret on the host, and archives whose manifest.json names it through ".." or an absolute path.
+  const secretDir = mkdtempSync("/tmp/skiff-t-saveload-secret-");
+  writeFileSync(join(secretDir, "secret.txt"), "TOP SECRET host data\n");
+  expect(sh(["tar", "-C", secretDir, "-cf", join(secretDir, "secret.tar"), "secret.txt"]).code).toBe(0);
+  const cfg = JSON.stringify({ architecture: "amd64", os: "linux", config: {}, rootfs: { type: "layers", diff_ids: [] } });
+  const cases = [
+    { Config: "cfg.json", RepoTags: ["localhost/evil:1"], Layers: [`../../../../../../../..${secretDir}/secret.tar`] },
+    { Config: "cfg.json", RepoTags: ["localhost/evil:2"], Layers: [`${secretDir}/secret.tar`] },
+    { Config: "../../../../../../../../etc/hostname", RepoTags: ["localhost/evil:3"], Layers: [] },
+  ];
+  try {
+    for (const [i, m] of cases.entries()) {
+      const dir = join(secretDir, `a${i}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify([m]));
+      writeFileSync(join(dir, "cfg.json"), cfg);
+      expect(sh(["tar", "-C", dir, "-cf", join(secretDir, `evil${i}.tar`), "manifest.json", "cfg.json"]).code).toBe(0);
+      const r = await store.run(["load", "-i", join(secretDir, `evil${i}.tar`)]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/^Error: [^\n]*path is outside the archive[^\n]*\n$/);
+      expect(r.stderr).not.toContain(require("node:os").hostname());
+      expect((await store.run(["image", "exists", `localhost/evil:${i + 1}`])).code).toBe(1);
+    }
+  } finally {
+    rmSync(secretDir, { recursive: true, force: true });
+  }
 }, 30_000);
 
 test("tag, untag, rmi and image exists on a loaded image", async () => {
