@@ -485,7 +485,7 @@ async function storeLayers(
   const blobs = await import("../storage/blobs.ts");
   const { store, db, emit } = ctx;
 
-  // Which layers are already unpacked (by chain ID): their blobs are not needed.
+  // Which layers are already unpacked (by chain ID): they are not unpacked again.
   const chainIds: Digest[] = [];
   let parent: Digest | null = null;
   for (const diffId of diffIds) {
@@ -506,12 +506,18 @@ async function storeLayers(
   const teed = layers.map(() => false);
   const fetchOne = async (i: number): Promise<void> => {
     const d = layers[i]!;
-    if (present[i] || (await blobs.hasBlob(store, d.digest, { size: d.size }))) {
+    if (await blobs.hasBlob(store, d.digest, { size: d.size })) {
       emit({ type: "blob-done", digest: d.digest, skipped: true });
       return;
     }
     emit({ type: "blob-start", digest: d.digest, size: d.size });
-    if (i === teeIndex) teed[i] = true; // downloaded by the unpack loop below
+    // A layer already unpacked (from a commit, a build, a load, or another
+    // compression of it) still gets this manifest's blob: save and push read
+    // an image's layers through its manifest.
+    if (present[i]) {
+      await downloadBlob(ctx, client, repo, d, true);
+      emit({ type: "blob-done", digest: d.digest, skipped: false });
+    } else if (i === teeIndex) teed[i] = true; // downloaded by the unpack loop below
     else await downloadBlob(ctx, client, repo, d, true);
   };
   const results: (Promise<void> | undefined)[] = layers.map(() => undefined);

@@ -140,6 +140,19 @@ test("push to the basic-auth and token registries with --creds; without them it 
   }
 }, 120_000);
 
+test("an image pulled back after its push (layers already unpacked locally) can be saved and pushed again", async () => {
+  const dest = repo("roundtrip");
+  expect((await store.run(["push", "-q", "localhost/pushme", dest], { env })).code).toBe(0);
+  const pulled = await store.run(["pull", "-q", dest], { env });
+  expect(pulled.code).toBe(0);
+  expect(pulled.stdout.trim()).toBe(imgId);
+  const saved = await store.run(["save", "-o", join(tmp, "roundtrip.tar"), dest], { env });
+  expect(saved.stderr).toBe("");
+  expect(saved.code).toBe(0);
+  expect(sh(["skopeo", "inspect", `docker-archive:${join(tmp, "roundtrip.tar")}`]).code).toBe(0);
+  expect((await store.run(["push", "-q", dest, repo("roundtrip-again")], { env })).code).toBe(0);
+}, 120_000);
+
 test("pushing an unknown image fails in Podman's words", async () => {
   const r = await store.run(["push", "localhost/nosuch", repo("x")], { env });
   expect(r.code).toBe(125);
