@@ -33,8 +33,8 @@ export async function lifecycleContext(g: GlobalOptions): Promise<LifecycleConte
   };
 }
 
-const ADJ = ["admiring", "brave", "busy", "clever", "eager", "focused", "gallant", "happy", "jolly", "keen", "lucid", "nifty", "quirky", "serene", "stoic", "vibrant", "wizardly", "zen"];
-const NOUN = ["albattani", "bell", "curie", "darwin", "euler", "fermi", "galileo", "hopper", "joliot", "kepler", "lovelace", "newton", "pascal", "ritchie", "tesla", "turing", "wozniak", "yalow"];
+const ADJ = ["admiring", "agile", "amazing", "bold", "brave", "bright", "busy", "calm", "clever", "cool", "daring", "dreamy", "eager", "elated", "epic", "fervent", "festive", "focused", "gallant", "gentle", "happy", "hardy", "humble", "jolly", "keen", "kind", "lucid", "lively", "loyal", "merry", "modest", "nifty", "noble", "peaceful", "plucky", "proud", "quirky", "quiet", "relaxed", "serene", "sharp", "sleepy", "stoic", "sunny", "swift", "tender", "trusting", "upbeat", "vibrant", "vigilant", "wizardly", "witty", "youthful", "zealous", "zen"];
+const NOUN = ["albattani", "babbage", "banach", "bell", "bohr", "boole", "carson", "cerf", "curie", "darwin", "dijkstra", "einstein", "euler", "faraday", "fermi", "feynman", "franklin", "galileo", "gauss", "goodall", "hamilton", "hawking", "hodgkin", "hopper", "hypatia", "joliot", "kepler", "knuth", "lamarr", "lovelace", "maxwell", "meitner", "mendel", "newton", "noether", "pascal", "pasteur", "planck", "ramanujan", "ritchie", "sagan", "shannon", "tesla", "thompson", "torvalds", "turing", "wiles", "wozniak", "wu", "yalow"];
 
 function randomName(taken: (n: string) => boolean): string {
   for (let i = 0; ; i++) {
@@ -162,8 +162,18 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
     const other = findContainerId(ctx.db, spec.name);
     if (other) await removeContainers(g, [other], { force: true });
   }
+  let saved = config;
   try {
-    createContainer(ctx, config);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        createContainer(ctx, saved);
+        break;
+      } catch (e) {
+        // A generated name taken meanwhile by a concurrent create: pick another.
+        if (spec.name !== undefined || attempt >= 20 || !(e instanceof SkiffError && e.kind === "conflict")) throw e;
+        saved = { ...saved, name: randomName((n) => findContainerId(ctx.db, n) !== undefined) };
+      }
+    }
     if (attachments) nets.recordAttachments(g, id, attachments);
   } catch (e) {
     await vols.discardVolumes(g, prepared.created);
@@ -171,7 +181,7 @@ export async function createContainerFromSpec(g: GlobalOptions, spec: ContainerS
   }
   if (spec.cidfile) writeFileSync(spec.cidfile, id);
   trace("create: saved");
-  return { id, name, warnings };
+  return { id, name: saved.name, warnings };
 }
 
 function parseSizeBytes(s: string): number {

@@ -324,6 +324,10 @@ export function validateSpec(spec: ContainerSpec): void {
     throw new SkiffError("invalid-argument", msg);
   };
   if (!spec.image) bad("an image name (or --rootfs) must be specified");
+  // Podman's rule for container names (also what `rename` checks).
+  if (spec.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
+    bad(`${JSON.stringify(spec.name)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  }
   const policy = spec.restart?.policy;
   if (spec.remove && policy !== undefined && policy !== "no") {
     bad(`the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"`);

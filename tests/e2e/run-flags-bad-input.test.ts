@@ -17,6 +17,13 @@ test("a bad memory unit, a bad --cpus and a flag without its value exit 125", as
   await t.refused(["run", "--memory"], 125, "flag needs an argument: --memory\nSee 'skiff run --help'");
 }, 30_000);
 
+test("a container name outside [a-zA-Z0-9][a-zA-Z0-9_.-]* is refused before anything is created", async () => {
+  for (const bad of ["bad name!", "../../x", "-dash", "new\nline"]) {
+    await t.refused(["run", "--rm", "--name", bad, BUSYBOX, "true"], 125, `${JSON.stringify(bad)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+    await t.refused(["create", "--name", bad, BUSYBOX, "true"], 125, `${JSON.stringify(bad)}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  }
+}, 30_000);
+
 test("a missing image exits 125 and creates nothing", async () => {
   await t.refused(["run", "--rm", "localhost:5000/absent:latest", "true"], 125, /^Error: .*absent.*\n$/);
   await t.refused(["create", "--pull", "never", "localhost:5000/absent:latest"], 125, "localhost:5000/absent:latest: image not known");
