@@ -68,8 +68,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     let used = 2;
     if (!loader) { loader = commandTable[rest[0]!]; used = 1; }
     if (!loader) {
-      const group = Object.keys(commandTable).some((k) => k.startsWith(`${rest[0]} `));
-      if (group && rest.length >= 1) {
+      const subcommands = Object.keys(commandTable).filter((k) => k.startsWith(`${rest[0]} `)).map((k) => k.slice(rest[0]!.length + 1));
+      if (subcommands.length > 0) {
+        // `skiff volume`, `skiff volume --help`: the group's commands, as Podman lists them.
+        const wantsHelp = rest[1] === "--help" || rest[1] === "-h" || gf.bool("help");
+        if (rest.length === 1 || wantsHelp) {
+          const lines = [`Manage ${rest[0]}s`, "", "Usage:", `  skiff ${rest[0]} [command]`, "", "Available Commands:"];
+          for (const c of [...new Set(subcommands)].sort()) lines.push(`  ${c}`);
+          (wantsHelp ? out : err)(lines.join("\n") + "\n" + (wantsHelp ? "" : "\n"));
+          if (wantsHelp) return 0;
+        }
         throw new SkiffError("usage", rest.length === 1 ? `missing command '${"skiff " + rest[0]} COMMAND'` : `unrecognized command \`skiff ${rest[0]} ${rest[1]}\``);
       }
       throw new SkiffError("usage", `unrecognized command \`skiff ${rest[0]}\``);
