@@ -257,6 +257,9 @@ async function setupAttachments(s: StoreLayout, db: Database, config: ContainerC
       network_info: info,
       ...(config.spec.dns?.length ? { dns_servers: config.spec.dns } : {}),
     };
+    // Recorded before netavark runs: if this process dies during the set-up,
+    // `rm -f` or conmon's cleanup still finds what to tear down.
+    st.saveSetup(db, config.id, { netns, options, status: {} });
     const status = await netavarkSetup(st.networkPaths(s).run, netns, options);
     return { options, status };
   } catch (e) {
@@ -293,6 +296,9 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
     closeAll(bound.fds);
     throw e;
   }
+  // The pinned namespace is recorded at once (no networks yet), so a set-up
+  // interrupted from here on is undone by the next teardown.
+  st.saveSetup(db, config.id, { netns, options: { container_id: config.id, container_name: config.name, networks: {}, network_info: {} }, status: {} });
   const configured = (async () => {
     try {
       const { options, status } = await setupAttachments(s, db, config, netns, attachments, bound.mappings);
@@ -300,6 +306,7 @@ export async function setupContainerNetwork(s: StoreLayout, db: Database, config
       return etcInfo(attachments, status);
     } catch (e) {
       await removeNetns(netns);
+      st.saveSetup(db, config.id, undefined);
       throw e;
     }
   })();
@@ -335,10 +342,15 @@ export async function teardownContainerNetwork(s: StoreLayout, db: Database, con
   const setup = st.getSetup(db, containerId);
   if (!setup) return;
   let error: unknown;
-  try {
-    const { netavarkTeardown } = await import("../network/netavark.ts");
-    await netavarkTeardown(st.networkPaths(s).run, setup.netns, setup.options);
-  } catch (e) { error = e; }
+  // A set-up that never reported its status was interrupted (the process
+  // died): netavark may have done part of it, so its teardown errors are expected.
+  const confirmed = Object.keys(setup.status).length > 0;
+  if (Object.keys(setup.options.networks).length > 0) {
+    try {
+      const { netavarkTeardown } = await import("../network/netavark.ts");
+      await netavarkTeardown(st.networkPaths(s).run, setup.netns, setup.options);
+    } catch (e) { if (confirmed) error = e; }
+  }
   const { removeNetns } = await import("../network/netns.ts");
   await removeNetns(setup.netns);
   st.releaseAddresses(db, containerId);
