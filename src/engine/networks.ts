@@ -4,6 +4,7 @@
  * and the NetworkSettings block of `inspect`: options in, reports out, no
  * printing.
  */
+import { DEFAULT_NETWORK } from "../network/types.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { ContainerSpec } from "../spec/container-spec.ts";
@@ -113,7 +114,7 @@ export async function removeNetworks(g: GlobalOptions, refs: readonly string[], 
   for (const ref of refs) {
     try {
       const net = await st.findNetwork(store, ref);
-      if (net.name === "podman") throw new SkiffError("invalid-argument", `default network ${net.name} cannot be removed`);
+      if (net.name === DEFAULT_NETWORK) throw new SkiffError("invalid-argument", `default network ${net.name} cannot be removed`);
       const users = st.containersOnNetwork(db, net.name);
       if (users.length && !opts.force) {
         throw new SkiffError("conflict", `"${net.name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`);
@@ -139,7 +140,7 @@ export async function pruneNetworks(g: GlobalOptions, filters: readonly string[]
   const { st, store, db } = await open(g);
   const out: string[] = [];
   for (const n of await listNetworks(g, filters)) {
-    if (n.name === "podman" || st.containersOnNetwork(db, n.name).length) continue;
+    if (n.name === DEFAULT_NETWORK || st.containersOnNetwork(db, n.name).length) continue;
     await st.withConfigLock(store, () => st.removeNetworkConfig(store, n));
     out.push(n.name);
   }

@@ -4,7 +4,7 @@
  * Definitions are JSON files in Podman's network-config format, one per
  * network, in skiff's own folder (`<root>/networks/`, or
  * $SKIFF_NETWORK_CONFIG_DIR), never Podman's /etc/containers/networks. The
- * default network ("podman", also reachable as "bridge") is written there
+ * default network ("skiff", also reachable as "bridge" and "podman") is written there
  * on first use with skiff's own bridge name and the first free /16 from
  * 10.88.0.0/16 on, so it never shares Podman's podman0/cni-podman0.
  *
@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../lib/atomic.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { StoreLayout } from "../storage/layout.ts";
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, lastAddress, parseCidr, parseIp, type Cidr } from "./ip.ts";
-import { DEFAULT_NETWORK, type Attachment, type NetworkConfig, type NetworkStatus, type Subnet } from "./types.ts";
+import { DEFAULT_NETWORK, DEFAULT_NETWORK_ALIASES, type Attachment, type NetworkConfig, type NetworkStatus, type Subnet } from "./types.ts";
 import type { NetavarkOptions } from "./netavark.ts";
 
 
@@ -226,12 +226,13 @@ export async function listNetworks(s: StoreLayout): Promise<NetworkConfig[]> {
 }
 
 /**
- * A network by name, full ID or unique ID prefix; "bridge" is the default network.
+ * A network by name, full ID or unique ID prefix; "bridge" and "podman" are the default network.
  * @throws SkiffError not-found `unable to find network with name or ID x: network not found`
  */
 export async function findNetwork(s: StoreLayout, ref: string): Promise<NetworkConfig> {
-  const name = ref === "bridge" ? DEFAULT_NETWORK : ref;
   const all = await listNetworks(s);
+  // "bridge" and "podman" name the default network unless a network of that name exists.
+  const name = DEFAULT_NETWORK_ALIASES.includes(ref) && !all.some((c) => c.name === ref) ? DEFAULT_NETWORK : ref;
   const exact = all.find((c) => c.name === name || c.id === name);
   if (exact) return exact;
   const byPrefix = /^[0-9a-f]+$/.test(name) ? all.filter((c) => c.id.startsWith(name)) : [];

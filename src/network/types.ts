@@ -60,5 +60,13 @@ export interface NetworkStatus {
   }>>;
 }
 
-/** Podman's default network name. */
-export const DEFAULT_NETWORK = "podman";
+/**
+ * skiff's default network. Not Podman's name "podman": netavark names its
+ * firewall chains after the network name, so sharing it would make skiff's
+ * default network and Podman's share (and delete under each other) one NAT
+ * chain. "podman" and Docker's "bridge" still find it (store.ts findNetwork).
+ */
+export const DEFAULT_NETWORK = "skiff";
+
+/** Other names of the default network, for Docker's and Podman's scripts. */
+export const DEFAULT_NETWORK_ALIASES: readonly string[] = ["bridge", "podman"];

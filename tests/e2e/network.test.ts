@@ -124,7 +124,7 @@ test("bad input is a one-line error with exit 125 and leaves nothing behind", as
   await fails(["run", "--rm", "--network", "nosuchnet", BUSYBOX, "true"], /unable to find network with name or ID nosuchnet: network not found/);
   await fails(["run", "--rm", "-p", "80000:80", BUSYBOX, "true"], /port numbers must be between 1 and 65535/);
   expect((await ok(["ps", "-a", "-q"])).stdout).toBe("");
-  expect((await ok(["network", "ls", "-q"])).stdout.split("\n").filter(Boolean).sort()).toEqual([net, "podman"].sort());
+  expect((await ok(["network", "ls", "-q"])).stdout.split("\n").filter(Boolean).sort()).toEqual([net, "skiff"].sort());
 }, 30_000);
 
 test("the default network is used without --network and is reachable as bridge", async () => {
