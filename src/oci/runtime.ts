@@ -4,6 +4,7 @@
  * Podman's. conmon runs `create`; skiff runs start/kill/delete/pause/resume/
  * exec/state directly.
  */
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { SkiffError } from "../lib/errors.ts";
 
 export interface RuntimeRef {
@@ -15,10 +16,23 @@ export interface RuntimeRef {
 
 /** Resolves `crun`/`runc`/a path to an absolute binary path. @throws SkiffError invalid-argument when not found */
 export function resolveRuntimePath(name = "crun"): string {
-  if (name.includes("/")) return name;
+  if (name.includes("/")) {
+    // Checked at create: a container with an unusable runtime could never be started nor cleaned up.
+    if (!isExecutable(name)) throw new SkiffError("invalid-argument", `cannot find OCI runtime "${name}": no such file or directory`);
+    return name;
+  }
   const found = Bun.which(name, { PATH: `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` });
   if (!found) throw new SkiffError("invalid-argument", `cannot find OCI runtime "${name}": no such file or directory`);
   return found;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export interface RunResult { readonly code: number; readonly stderr: string; readonly stdout: string }
@@ -61,6 +75,8 @@ export async function killContainer(rt: RuntimeRef, id: string, signal: number, 
 
 /** `delete --force`: removes the runtime's state; absent state is fine. */
 export async function deleteContainer(rt: RuntimeRef, id: string): Promise<void> {
+  // A runtime that is gone (uninstalled, or a bad path from an older skiff) holds no state to delete.
+  if (!isExecutable(rt.path)) return;
   const r = await runtimeCall(rt, ["delete", "--force", id]);
   if (r.code !== 0 && !/does not exist|not found|No such file/i.test(r.stderr)) {
     throw new SkiffError("runtime", `removing container ${id} from runtime: ${runtimeMessage(r.stderr)}`);

@@ -24,6 +24,11 @@ test("a container name outside [a-zA-Z0-9][a-zA-Z0-9_.-]* is refused before anyt
   }
 }, 30_000);
 
+test("a runtime that does not exist is refused at create, leaving no container", async () => {
+  await t.refused(["run", "--rm", "--runtime", "/nonexistent/crun", BUSYBOX, "true"], 125, 'cannot find OCI runtime "/nonexistent/crun": no such file or directory');
+  await t.refused(["--runtime", "/nonexistent/crun", "create", BUSYBOX, "true"], 125, 'cannot find OCI runtime "/nonexistent/crun": no such file or directory');
+}, 30_000);
+
 test("a missing image exits 125 and creates nothing", async () => {
   await t.refused(["run", "--rm", "localhost:5000/absent:latest", "true"], 125, /^Error: .*absent.*\n$/);
   await t.refused(["create", "--pull", "never", "localhost:5000/absent:latest"], 125, "localhost:5000/absent:latest: image not known");
