@@ -125,6 +125,12 @@ test("--sort: created, id, image, names, runningfor, size, status, command; a ba
   expect(bad.stderr).toBe('Error: invalid argument "bogus" for "--sort" flag: "bogus" is not a valid value.  Choose from: "command, created, id, image, names, runningfor, size, status"\nSee \'skiff ps --help\'\n');
 }, 30_000);
 
+test("PORTS shows the published ports as Podman does", async () => {
+  await t.ok(["run", "-d", "--name", "pub", "-p", "127.0.0.1:18120:80", "-p", "127.0.0.1:18121-18122:90-91/udp", BUSYBOX, "sleep", "600"]);
+  expect(await t.ok(["ps", "--filter", "name=pub", "--format", "{{.Ports}}"])).toBe("127.0.0.1:18120->80/tcp, 127.0.0.1:18121-18122->90-91/udp\n");
+  await t.ok(["rm", "-f", "-t", "0", "pub"]);
+}, 30_000);
+
 test("leaves nothing behind", async () => {
   await t.clean();
   const v = await t.sk(["volume", "rm", "-f", "psvol"]);

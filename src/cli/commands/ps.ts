@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import type { PortMapping } from "../../spec/ports.ts";
 import type { ContainerView } from "../../engine/containers.ts";
 import { SkiffError } from "../../lib/errors.ts";
 
@@ -148,7 +149,7 @@ const cmd: Command = {
         Exited: stateName(v) === "exited", ExitedAt: unix(v.state.finishedAt), ExitCode: v.state.exitCode ?? 0,
         Id: v.config.id, Image: v.config.imageName, ImageID: v.config.imageId ?? "", IsInfra: false, Labels: v.config.labels,
         Mounts: [], Names: [v.config.name], Namespaces: {}, Networks: [], Pid: v.state.pid ?? 0, Pod: "", PodName: "",
-        Ports: null, Size: sizes?.has(v.config.id) ? { RwSize: sizes.get(v.config.id)!.rwSize, RootFsSize: sizes.get(v.config.id)!.rootFsSize } : null, StartedAt: unix(v.state.startedAt), State: stateName(v), Status: statusText(v, now),
+        Ports: v.config.spec.portMappings?.length ? v.config.spec.portMappings : null, Size: sizes?.has(v.config.id) ? { RwSize: sizes.get(v.config.id)!.rwSize, RootFsSize: sizes.get(v.config.id)!.rootFsSize } : null, StartedAt: unix(v.state.startedAt), State: stateName(v), Status: statusText(v, now),
         Created: Math.floor(v.config.created / 1000),
       }));
       ctx.out(`${JSON.stringify(items, null, 2)}\n`);
@@ -167,7 +168,7 @@ const cmd: Command = {
         RunningFor: humanDuration(now - v.config.created),
         Status: statusText(v, now),
         State: stateName(v),
-        Ports: "",
+        Ports: portsText(v.config.spec.portMappings ?? []),
         Names: v.config.name,
         Labels: v.config.labels,
         Pid: v.state.pid ?? 0,
@@ -186,3 +187,17 @@ const cmd: Command = {
   },
 };
 export default cmd;
+
+/**
+ * Podman's PORTS column: `127.0.0.1:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp`.
+ * From the mappings asked for at create (a port left to the set-up to pick,
+ * `-p 80`, shows only in `port`, which reads the set-up).
+ */
+function portsText(mappings: readonly PortMapping[]): string {
+  const range = (start: number, n: number) => (n > 1 ? `${start}-${start + n - 1}` : `${start}`);
+  return mappings
+    .filter((m) => m.host_port !== 0)
+    .flatMap((m) => m.protocol.split(",").map((proto) =>
+      `${m.host_ip || "0.0.0.0"}:${range(m.host_port, m.range)}->${range(m.container_port, m.range)}/${proto}`))
+    .join(", ");
+}
