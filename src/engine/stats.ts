@@ -2,6 +2,7 @@
  * What `stats`, `top` and `port` report about containers: options in,
  * reports out, no printing.
  */
+import type { PortMapping as SpecPortMapping } from "../spec/ports.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { ContainerView } from "./containers.ts";
@@ -154,30 +155,14 @@ export interface PortReport {
 }
 
 /**
- * Parses `-p` values ("8080:80", "127.0.0.1:8080:80/udp", "8080-8081:80-81",
- * "[::1]:8080:80") into mappings. A value without a host port gets one only
- * from the network set-up, so it is not listed here.
+ * One entry per published port (ranges and "tcp,udp" expanded), from
+ * mappings in netavark's shape (spec/ports.ts). A mapping whose host port is
+ * left to the network set-up (`-p 80`) has none yet and is not listed.
  */
-export function parsePublish(values: readonly string[]): PortMapping[] {
-  const out: PortMapping[] = [];
-  for (const raw of values) {
-    const [spec = "", proto = "tcp"] = raw.split("/");
-    let hostIP = "";
-    let rest = spec;
-    const v6 = /^\[([^\]]+)\]:(.*)$/.exec(spec);
-    if (v6) { hostIP = v6[1]!; rest = v6[2]!; }
-    const parts = rest.split(":");
-    if (!v6 && parts.length === 3) hostIP = parts.shift()!;
-    if (parts.length !== 2 || parts[0] === "") continue;
-    const range = (s: string) => { const [a = "", b] = s.split("-"); return [Number(a), Number(b ?? a)] as const; };
-    const [h0, h1] = range(parts[0]!);
-    const [c0, c1] = range(parts[1]!);
-    if (![h0, h1, c0, c1].every(Number.isInteger) || h1 - h0 !== c1 - c0) continue;
-    for (let i = 0; i <= c1 - c0; i++) {
-      for (const p of proto.split(",")) out.push({ hostIP, hostPort: h0 + i, containerPort: c0 + i, protocol: p || "tcp" });
-    }
-  }
-  return out;
+export function expandPortMappings(mappings: readonly SpecPortMapping[]): PortMapping[] {
+  return mappings.filter((m) => m.host_port !== 0).flatMap((m) => Array.from({ length: m.range }, (_, i) =>
+    m.protocol.split(",").map((p) => ({ hostIP: m.host_ip, hostPort: m.host_port + i, containerPort: m.container_port + i, protocol: p })),
+  ).flat());
 }
 
 /**
@@ -189,7 +174,7 @@ export async function containerPorts(g: GlobalOptions, refs: readonly string[]):
   const vs = await views(g, refs, refs.length > 0);
   return vs
     .filter((v) => v.state.status === "running" || v.state.status === "paused")
-    .map((v) => ({ id: v.config.id, ports: setUpPorts(g, v.config.id) ?? parsePublish(v.config.spec.publish ?? []) }))
+    .map((v) => ({ id: v.config.id, ports: setUpPorts(g, v.config.id) ?? expandPortMappings(v.config.spec.portMappings ?? []) }))
     .filter((r) => refs.length > 0 || r.ports.length > 0);
 }
 
@@ -198,9 +183,7 @@ function setUpPorts(g: GlobalOptions, id: string): PortMapping[] | undefined {
   const st = require("../network/store.ts") as typeof import("../network/store.ts");
   const setup = st.getSetup(st.networkDb({ root: g.root, runroot: g.runroot }), id);
   if (!setup) return undefined;
-  return (setup.options.port_mappings ?? []).flatMap((m) => Array.from({ length: m.range }, (_, i) =>
-    m.protocol.split(",").map((p) => ({ hostIP: m.host_ip, hostPort: m.host_port + i, containerPort: m.container_port + i, protocol: p })),
-  ).flat());
+  return expandPortMappings(setup.options.port_mappings ?? []);
 }
 
 /** Names of the `top` descriptors (`top -l`), as Podman lists them. */
