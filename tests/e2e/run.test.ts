@@ -63,6 +63,16 @@ test("run -u with a uid absent from the image reaches / and writes as that uid",
   expect(await settledLeftovers(store)).toEqual([]);
 }, 30_000);
 
+test("a reader that goes away (| head) ends run quietly with SIGPIPE's status, and the container is cleaned up", async () => {
+  const argv = [...skiffCommand(), "--root", store.root, "--runroot", store.runroot, "run", "--rm", "--network", "none", BUSYBOX, "seq", "1", "200000"];
+  const quoted = argv.map((a) => `'${a}'`).join(" ");
+  const p = Bun.spawnSync(["bash", "-c", `${quoted} 2>/tmp/skiff-t-epipe.err | head -2; echo "rc=\${PIPESTATUS[0]}"`], { stdout: "pipe" });
+  expect(p.stdout.toString()).toBe("1\n2\nrc=141\n");
+  expect(readFileSync("/tmp/skiff-t-epipe.err", "utf8")).toBe("");
+  expect(await settledLeftovers(store)).toEqual([]);
+  expect((await store.run(["ps", "-a", "-q"])).stdout).toBe("");
+}, 30_000);
+
 test("run -i feeds stdin and ends it at EOF", async () => {
   const r = await store.run(["run", "--rm", "-i", BUSYBOX, "sh", "-c", "tr a-z A-Z; echo done"], { input: "hello\nworld\n" });
   expect(r.code).toBe(0);

@@ -3,17 +3,9 @@
  * their IDs. Without `-f` asks on stdin first, as Podman; EOF is an error.
  */
 import type { Command } from "../command.ts";
+import { readLine } from "../prompt.ts";
 import { SkiffError } from "../../lib/errors.ts";
 
-async function readLine(): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    if ((c as Buffer).includes(10)) break;
-  }
-  if (chunks.length === 0) return undefined;
-  return Buffer.concat(chunks).toString("utf8").split("\n")[0];
-}
 
 const command: Command = {
   usage: "image prune [options]",

@@ -4,16 +4,8 @@
  * anything but "y"/"Y" (or EOF) removes nothing.
  */
 import type { Command } from "../command.ts";
+import { readLine } from "../prompt.ts";
 
-async function readLine(): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    if ((c as Buffer).includes(10)) break;
-  }
-  if (chunks.length === 0) return undefined;
-  return Buffer.concat(chunks).toString("utf8").split("\n")[0];
-}
 
 const cmd: Command = {
   usage: "volume prune [options]",
