@@ -1,6 +1,9 @@
 /**
  * Re-records the corpus expectations from podman (run by hand, outside CI):
  *   bun tests/build-corpus/record.ts [case-name-prefix...]
+ * or, with --check, builds with podman again and compares with the recorded
+ * expectations without writing (exit 1 when any case differs):
+ *   bun tests/build-corpus/record.ts --check [case-name-prefix...]
  * Podman runs with its own --root/--runroot under $RECORD_TMP (default
  * /tmp/skiff-corpus-podman) and a containers.conf that fits this machine
  * (cgroupfs, file events, no default ulimits). Apt builds use
@@ -9,7 +12,7 @@
  * their Containerfile.equivalent (the same result written without the missing
  * feature, per Docker's documented behaviour); their history is not kept.
  */
-import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BUSYBOX, DEBIAN, buildArgs, imageListing, listCases, observe, serveFiles, stageContext, type Cli, type Entry } from "./corpus.ts";
 
@@ -36,7 +39,9 @@ async function configBlob(image: string): Promise<Record<string, any>> {
   return JSON.parse(out);
 }
 
-const wanted = process.argv.slice(2);
+const check = process.argv.includes("--check");
+const wanted = process.argv.slice(2).filter((a) => a !== "--check");
+const differing: string[] = [];
 const cases = listCases();
 const bases = new Map<string, Entry[]>();
 for (const img of [BUSYBOX, DEBIAN]) {
@@ -59,8 +64,15 @@ async function record(name: string): Promise<void> {
     const out = c.spec.podmanLacks
       ? { note: `recorded from Containerfile.equivalent with podman 4.3.1, which lacks ${c.spec.podmanLacks}; the reference is Docker's documented behaviour`, ...facts, history: undefined }
       : { note: "recorded from podman 4.3.1 by tests/build-corpus/record.ts", ...facts };
-    writeFileSync(join(c.dir, "expected.json"), JSON.stringify(out, null, 1) + "\n");
-    console.log(`${c.name}: recorded (${facts.changed.length} changed, ${facts.removed.length} removed)`);
+    const text = JSON.stringify(out, null, 1) + "\n";
+    if (check) {
+      const same = readFileSync(join(c.dir, "expected.json"), "utf8") === text;
+      if (!same) differing.push(c.name);
+      console.log(`${c.name}: ${same ? "podman agrees with the recorded expectation" : "DIFFERS from the recorded expectation"}`);
+    } else {
+      writeFileSync(join(c.dir, "expected.json"), text);
+      console.log(`${c.name}: recorded (${facts.changed.length} changed, ${facts.removed.length} removed)`);
+    }
   } finally {
     server?.stop();
     rmSync(ctx, { recursive: true, force: true });
@@ -71,4 +83,8 @@ for (const c of cases) {
   if (wanted.length && !wanted.some((w) => c.name.startsWith(w))) continue;
   if (c.spec.podmanLacks && !existsSync(join(c.dir, "Containerfile.equivalent"))) throw new Error(`${c.name}: Containerfile.equivalent missing`);
   await record(c.name);
+}
+if (check && differing.length) {
+  console.log(`${differing.length} case(s) differ: ${differing.join(", ")}`);
+  process.exit(1);
 }
