@@ -4,6 +4,7 @@
  * and the NetworkSettings block of `inspect`: options in, reports out, no
  * printing.
  */
+import { groupFilters } from "../spec/filters.ts";
 import { DEFAULT_NETWORK } from "../network/types.ts";
 import { SkiffError } from "../lib/errors.ts";
 import type { GlobalOptions } from "./options.ts";
@@ -48,13 +49,7 @@ export async function createNetwork(g: GlobalOptions, spec: NetworkCreateSpec): 
 export type NetworkReport = NetworkConfig;
 
 function matchFilters(n: NetworkConfig, filters: readonly string[], inUse: (name: string) => boolean): boolean {
-  const by = new Map<string, string[]>();
-  for (const f of filters) {
-    const eq = f.indexOf("=");
-    if (eq < 0) throw new SkiffError("invalid-argument", `invalid filter "${f}"`);
-    const k = f.slice(0, eq);
-    by.set(k, [...(by.get(k) ?? []), f.slice(eq + 1)]);
-  }
+  const by = groupFilters(filters);
   for (const [k, vals] of by) {
     const ok = vals.some((v) => {
       switch (k) {

@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { groupFilters } from "../../spec/filters.ts";
 import type { PortMapping } from "../../spec/ports.ts";
 import type { ContainerView } from "../../engine/containers.ts";
 import { SkiffError } from "../../lib/errors.ts";
@@ -54,13 +55,7 @@ function ancestorMatches(v: ContainerView, val: string): boolean {
 }
 
 function matches(v: ContainerView, filters: readonly string[]): boolean {
-  const by = new Map<string, string[]>();
-  for (const f of filters) {
-    const eq = f.indexOf("=");
-    if (eq < 0) throw new SkiffError("invalid-argument", `invalid filter "${f}"`);
-    const k = f.slice(0, eq);
-    by.set(k, [...(by.get(k) ?? []), f.slice(eq + 1)]);
-  }
+  const by = groupFilters(filters);
   for (const [k, vals] of by) {
     const ok = vals.some((val) => {
       switch (k) {
