@@ -45,3 +45,24 @@ export function unmountUnder(dir: string): void {
     .sort((a, b) => b.length - a.length);
   for (const p of points) Bun.spawnSync(["umount", "-l", p], { stdout: "ignore", stderr: "ignore" });
 }
+
+/**
+ * A skiff store and a Podman store under `base`, and how to call each on its
+ * own store. Podman gets a containers.conf fitting this host (cgroupfs, file
+ * events, no default ulimits: ../shared/ENVIRONMENT.md) through `podmanEnv`,
+ * to pass to `timed` with every Podman call that runs containers.
+ */
+export function enginePair(base: string) {
+  const { writeFileSync } = require("node:fs") as typeof import("node:fs");
+  const dirs = { skiff: join(base, "skiff"), podman: join(base, "podman") };
+  const podmanConf = join(base, "containers.conf");
+  writeFileSync(podmanConf, `[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
+  return {
+    dirs,
+    podmanEnv: { CONTAINERS_CONF: podmanConf },
+    argv: {
+      skiff: (...a: string[]) => [...skiff, ...storeFlags(dirs.skiff), ...a],
+      podman: (...a: string[]) => ["podman", ...storeFlags(dirs.podman), "--storage-driver", "overlay", ...a],
+    },
+  };
+}

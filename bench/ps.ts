@@ -10,22 +10,16 @@
  *
  * Every container is removed at the end, also on failure.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { median, skiff, storeFlags, timed, unmountUnder } from "./lib.ts";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { enginePair, median, timed, unmountUnder } from "./lib.ts";
 
 const n = Number(process.argv[2] ?? 20);
 const count = Number(process.argv[3] ?? 50);
 const image = "localhost:5000/busybox:latest";
 const base = mkdtempSync("/tmp/skiff-bench-ps-");
-const dirs = { skiff: join(base, "skiff"), podman: join(base, "podman") };
-const podmanConf = join(base, "containers.conf");
-writeFileSync(podmanConf, `[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
-const podmanEnv = { CONTAINERS_CONF: podmanConf };
-const argv = {
-  skiff: (...a: string[]) => [...skiff, ...storeFlags(dirs.skiff), ...a],
-  podman: (...a: string[]) => ["podman", ...storeFlags(dirs.podman), "--storage-driver", "overlay", ...a],
-};
+const pair = enginePair(base);
+const { podmanEnv, argv } = pair;
+const { dirs } = pair;
 
 /** Live processes whose command line mentions `needle`: [pid, argv0, VmRSS in KiB]. */
 function processesOf(needle: string): [number, string, number][] {

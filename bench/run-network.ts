@@ -14,21 +14,15 @@
  * Podman gets its own store and a containers.conf that fits this host
  * (cgroupfs, events to a file, no default ulimits above the hard limits).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { median, skiff, storeFlags, timed, unmountUnder } from "./lib.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { enginePair, median, timed, unmountUnder } from "./lib.ts";
 
 const n = Number(process.argv[2] ?? 10);
 const image = process.argv[3] ?? "localhost:5000/busybox:latest";
 const base = mkdtempSync("/tmp/skiff-bench-runnet-");
-const dirs = { skiff: join(base, "skiff"), podman: join(base, "podman") };
-const podmanConf = join(base, "containers.conf");
-writeFileSync(podmanConf, `[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
-const podmanEnv = { CONTAINERS_CONF: podmanConf };
-const argv = {
-  skiff: (...a: string[]) => [...skiff, ...storeFlags(dirs.skiff), ...a],
-  podman: (...a: string[]) => ["podman", ...storeFlags(dirs.podman), "--storage-driver", "overlay", ...a],
-};
+const pair = enginePair(base);
+const { podmanEnv, argv } = pair;
+const { dirs } = pair;
 
 try {
   await timed(argv.skiff("pull", "-q", image));

@@ -14,20 +14,14 @@
  */
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { median, skiff, storeFlags, timed, unmountUnder } from "./lib.ts";
+import { enginePair, median, timed, unmountUnder } from "./lib.ts";
 
 const n = Number(process.argv[2] ?? 20);
 const image = process.argv[3] ?? "localhost:5000/busybox:latest";
 const base = mkdtempSync("/tmp/skiff-bench-run-");
-const dirs = { skiff: join(base, "skiff"), podman: join(base, "podman"), bundle: join(base, "bundle"), crunRoot: join(base, "crun") };
-const podmanConf = join(base, "containers.conf");
-writeFileSync(podmanConf, `[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
-const podmanEnv = { CONTAINERS_CONF: podmanConf };
-
-const argv = {
-  skiff: (...a: string[]) => [...skiff, ...storeFlags(dirs.skiff), ...a],
-  podman: (...a: string[]) => ["podman", ...storeFlags(dirs.podman), "--storage-driver", "overlay", ...a],
-};
+const pair = enginePair(base);
+const { podmanEnv, argv } = pair;
+const dirs = { ...pair.dirs, bundle: join(base, "bundle"), crunRoot: join(base, "crun") };
 
 /** A minimal OCI bundle: static busybox as /bin/true, the runtime's default spec with explicit rlimits. */
 async function prepareBundle(): Promise<void> {
